@@ -1,0 +1,24 @@
+"""`app`: the Litestar CLI with Folio's app preset (`app run`, `app database ...`, `app workers ...`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("LITESTAR_APP", "app.server.asgi:create_app")
+    from litestar.cli.main import litestar_group
+
+    from app.lib.settings import SettingsError, get_settings
+
+    try:
+        get_settings()
+    except SettingsError as exc:
+        sys.stderr.write(f"Folio cannot start: {exc}\n")
+        sys.exit(2)
+    litestar_group()
+
+
+if __name__ == "__main__":
+    main()

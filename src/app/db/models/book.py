@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+from advanced_alchemy.base import UUIDv7AuditBase
+from advanced_alchemy.mixins import SlugKey
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db.models.author import Author
+from app.db.models.book_tag import book_tag
+from app.db.models.limits import (
+    ISBN_LENGTH,
+    LONG_TEXT_MAX,
+    NAME_MAX,
+    PUBLISHED_YEAR_MIN,
+)
+from app.db.models.tag import Tag
+
+
+class Book(UUIDv7AuditBase, SlugKey):
+    __tablename__ = "book"
+    __table_args__ = (
+        UniqueConstraint("slug", name="uq_book_slug"),
+        CheckConstraint(f"char_length(btrim(title)) BETWEEN 1 AND {NAME_MAX}", name="title_length"),
+        CheckConstraint(f"char_length(description) <= {LONG_TEXT_MAX}", name="description_length"),
+        CheckConstraint(f"isbn ~ '^[0-9]{{{ISBN_LENGTH}}}$'", name="isbn_digits"),
+        CheckConstraint(f"published_year >= {PUBLISHED_YEAR_MIN}", name="published_year_min"),
+    )
+
+    title: Mapped[str] = mapped_column(String(NAME_MAX), nullable=False, index=True)
+    isbn: Mapped[str | None] = mapped_column(String(ISBN_LENGTH), nullable=True, unique=True)
+    published_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    author_id: Mapped[UUID] = mapped_column(ForeignKey("author.id", ondelete="RESTRICT"), nullable=False, index=True)
+    created_by: Mapped[UUID | None] = mapped_column(nullable=True, index=True)
+    """The user who created the record; the foreign key arrives with the accounts domain."""
+
+    author: Mapped[Author] = relationship(back_populates="books", lazy="raise", innerjoin=True)
+    tags: Mapped[list[Tag]] = relationship(secondary=book_tag, lazy="raise", order_by=Tag.name)
+
+    @property
+    def cover_url(self) -> str | None:
+        """Where the cover image is served; covers arrive with the covers-and-imports work."""
+        return None

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+
+from app.db import models as m
+from app.lib.errors import ConflictError
+from app.lib.services import SluggedService, SlugRepository
+
+
+class AuthorRepository(SlugRepository[m.Author]):
+    model_type = m.Author
+    slug_fallback = "author"
+
+
+class AuthorService(SluggedService[m.Author]):
+    repository_type = AuthorRepository
+
+    async def to_model_on_create(self, data: Any) -> Any:
+        data = dict(data)
+        data["slug"] = await self.repository.get_available_slug(data["name"])
+        return data
+
+    async def create_author(self, data: dict[str, Any], *, created_by: UUID | None) -> m.Author:
+        return await self.create_with_slug({**data, "created_by": created_by})
+
+    async def update_author(self, author_id: UUID, changes: dict[str, Any]) -> m.Author:
+        """Apply `changes`; the slug stays what it was when the author was created."""
+        author = await self.get(author_id)
+        for field, value in changes.items():
+            setattr(author, field, value)
+        return await self.update(author, auto_refresh=False)
+
+    async def delete_author(self, author_id: UUID) -> None:
+        author = await self.get(author_id)
+        has_books = await self.repository.session.scalar(
+            select(select(m.Book.id).where(m.Book.author_id == author.id).exists())
+        )
+        if has_books:
+            msg = "This author still has books; delete or reassign them first."
+            raise ConflictError(detail=msg)
+        await self.delete(author.id)

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import msgspec
+
+from app.db import models as m
+from app.domain.tags.schemas import TagRef
+from app.lib import validation as v
+from app.lib.schema import CamelizedBaseStruct, PatchStruct
+
+MAX_TAGS_PER_BOOK = 50
+
+
+class AuthorRef(CamelizedBaseStruct):
+    id: UUID
+    name: str
+    slug: str
+
+
+class Book(CamelizedBaseStruct):
+    id: UUID
+    title: str
+    slug: str
+    isbn: str | None
+    published_year: int | None
+    description: str | None
+    author: AuthorRef
+    tags: list[TagRef]
+    cover_url: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_model(cls, book: m.Book) -> Book:
+        author = book.author
+        return cls(
+            id=book.id,
+            title=book.title,
+            slug=book.slug,
+            isbn=book.isbn,
+            published_year=book.published_year,
+            description=book.description,
+            author=AuthorRef(id=author.id, name=author.name, slug=author.slug),
+            tags=[TagRef(id=tag.id, name=tag.name, slug=tag.slug) for tag in book.tags],
+            cover_url=book.cover_url,
+            created_at=book.created_at,
+            updated_at=book.updated_at,
+        )
+
+
+def _clean_tags(names: list[str]) -> list[str]:
+    if len(names) > MAX_TAGS_PER_BOOK:
+        msg = f"a book has at most {MAX_TAGS_PER_BOOK} tags"
+        raise ValueError(msg)
+    return [v.clean_tag_name(name) for name in names]
+
+
+class BookCreate(CamelizedBaseStruct):
+    title: str
+    author_id: UUID
+    isbn: str | None = None
+    published_year: int | None = None
+    description: str | None = None
+    tags: list[str] = msgspec.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.title = v.clean_name(v.clean_text_without_nul(self.title, "title"), "title")
+        if self.isbn is not None:
+            self.isbn = v.clean_isbn(self.isbn)
+        if self.published_year is not None:
+            self.published_year = v.clean_published_year(self.published_year)
+        if self.description is not None:
+            self.description = v.clean_long_text(
+                v.clean_text_without_nul(self.description, "description"), "description"
+            )
+        self.tags = _clean_tags(self.tags)
+
+
+class BookUpdate(PatchStruct):
+    title: str | msgspec.UnsetType = msgspec.UNSET
+    author_id: UUID | msgspec.UnsetType = msgspec.UNSET
+    isbn: str | msgspec.UnsetType | None = msgspec.UNSET
+    published_year: int | msgspec.UnsetType | None = msgspec.UNSET
+    description: str | msgspec.UnsetType | None = msgspec.UNSET
+    tags: list[str] | msgspec.UnsetType = msgspec.UNSET
+
+    def __post_init__(self) -> None:
+        if isinstance(self.title, str):
+            self.title = v.clean_name(v.clean_text_without_nul(self.title, "title"), "title")
+        if isinstance(self.isbn, str):
+            self.isbn = v.clean_isbn(self.isbn)
+        if isinstance(self.published_year, int):
+            self.published_year = v.clean_published_year(self.published_year)
+        if isinstance(self.description, str):
+            self.description = v.clean_long_text(
+                v.clean_text_without_nul(self.description, "description"), "description"
+            )
+        if isinstance(self.tags, list):
+            self.tags = _clean_tags(self.tags)

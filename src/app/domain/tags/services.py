@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from sqlalchemy.dialects.postgresql import insert
+from uuid_utils.compat import uuid7
+
+from app.db import models as m
+from app.lib.errors import ConflictError
+from app.lib.services import make_slug
+
+
+def tag_slug(name: str) -> str:
+    return make_slug(name, "")
+
+
+class TagRepository(SQLAlchemyAsyncRepository[m.Tag]):
+    model_type = m.Tag
+
+
+class TagService(SQLAlchemyAsyncRepositoryService[m.Tag]):
+    repository_type = TagRepository
+
+    async def to_model_on_create(self, data: Any) -> Any:
+        return {**data, "slug": tag_slug(data["name"])}
+
+    async def create_tag(self, name: str) -> m.Tag:
+        slug = tag_slug(name)
+        if await self.exists(slug=slug):
+            msg = f"A tag with slug {slug!r} already exists."
+            raise ConflictError(detail=msg)
+        return await self.create({"name": name}, auto_refresh=False)
+
+    async def rename_tag(self, tag_id: UUID, name: str) -> m.Tag:
+        """Rename a tag; its slug stays, so links to it keep working."""
+        tag = await self.get(tag_id)
+        tag.name = name
+        return await self.update(tag, auto_refresh=False)
+
+    async def get_or_create_many(self, names: Iterable[str]) -> list[m.Tag]:
+        """The tags named, matched by slug and created when new; safe when requests race on a new name.
+
+        Missing tags are inserted with `ON CONFLICT DO NOTHING`, which waits for a concurrent insert of
+        the same slug to commit instead of failing; `as_unique_async` then loads each by slug.
+        """
+        by_slug: dict[str, str] = {}
+        for name in names:
+            by_slug.setdefault(tag_slug(name), name)
+        if not by_slug:
+            return []
+        session = self.repository.session
+        now = datetime.now(UTC)
+        rows = [
+            {"id": uuid7(), "name": name, "slug": slug, "created_at": now, "updated_at": now}
+            for slug, name in by_slug.items()
+        ]
+        await session.execute(insert(m.Tag).values(rows).on_conflict_do_nothing(index_elements=[m.Tag.slug]))
+        return [await m.Tag.as_unique_async(session, name=name, slug=slug) for slug, name in by_slug.items()]

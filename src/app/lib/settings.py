@@ -1,0 +1,158 @@
+"""Typed settings, read once from the environment (and an optional `.env`)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from dotenv import load_dotenv
+
+DEFAULT_SECRET_KEY = "folio-dev-secret-key-change-me"  # noqa: S105 - refused when APP_ENV=production
+
+
+class SettingsError(RuntimeError):
+    """The environment describes a configuration the app refuses to run with."""
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        msg = f"{name} must be an integer, got {raw!r}"
+        raise SettingsError(msg) from exc
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name)
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        msg = f"{name} must be a number, got {raw!r}"
+        raise SettingsError(msg) from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name).lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    msg = f"{name} must be a boolean (true/false), got {raw!r}"
+    raise SettingsError(msg)
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    env: Literal["dev", "production"] = "dev"
+    secret_key: str = DEFAULT_SECRET_KEY
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path(".data")
+    log_format: Literal["console", "json"] = "console"
+    log_level: str = "INFO"
+    max_body_size: int = 1024 * 1024
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = ""
+    """Empty means: start the embedded PostgreSQL in `DATA_DIR/postgres`."""
+    pool_size: int = 10
+    max_overflow: int = 10
+    pool_timeout: float = 5.0
+    pool_recycle: int = 300
+    echo: bool = False
+
+    @property
+    def embedded(self) -> bool:
+        return not self.url
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    url: str = ""
+    """Empty means: the SAQ queue lives in the application's PostgreSQL database."""
+    in_process: bool = False
+    """Run a worker inside the web process (what `make run` does)."""
+    concurrency: int = 10
+
+
+@dataclass(frozen=True)
+class Settings:
+    app: AppSettings = field(default_factory=AppSettings)
+    db: DatabaseSettings = field(default_factory=DatabaseSettings)
+    queue: QueueSettings = field(default_factory=QueueSettings)
+
+
+def _normalise_database_url(url: str) -> str:
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url.removeprefix(prefix)
+    if url and not url.startswith("postgresql+asyncpg://"):
+        msg = "DATABASE_URL must be a PostgreSQL URL (postgresql+asyncpg://user:password@host:port/database)"
+        raise SettingsError(msg)
+    return url
+
+
+def load_settings() -> Settings:
+    """Build settings from the environment; raises `SettingsError` on a bad or unsafe value."""
+    load_dotenv(override=False)
+    env = _env("APP_ENV", "dev").lower()
+    if env not in {"dev", "production"}:
+        msg = f"APP_ENV must be 'dev' or 'production', got {env!r}"
+        raise SettingsError(msg)
+    secret_key = _env("SECRET_KEY", DEFAULT_SECRET_KEY)
+    if env == "production" and (not secret_key or secret_key == DEFAULT_SECRET_KEY):
+        msg = "APP_ENV=production needs SECRET_KEY set to a long random value (not empty, not the default)"
+        raise SettingsError(msg)
+    log_format = _env("LOG_FORMAT", "json" if env == "production" else "console").lower()
+    if log_format not in {"console", "json"}:
+        msg = f"LOG_FORMAT must be 'console' or 'json', got {log_format!r}"
+        raise SettingsError(msg)
+    app = AppSettings(
+        env=env,  # type: ignore[arg-type]
+        secret_key=secret_key,
+        host=_env("HOST", "127.0.0.1"),
+        port=_env_int("PORT", 8000),
+        data_dir=Path(_env("DATA_DIR", ".data")).expanduser().resolve(),
+        log_format=log_format,  # type: ignore[arg-type]
+        log_level=_env("LOG_LEVEL", "INFO").upper(),
+        max_body_size=_env_int("MAX_BODY_SIZE", 1024 * 1024),
+    )
+    db = DatabaseSettings(
+        url=_normalise_database_url(_env("DATABASE_URL")),
+        pool_size=_env_int("DB_POOL_SIZE", 10),
+        max_overflow=_env_int("DB_MAX_OVERFLOW", 10),
+        pool_timeout=_env_float("DB_POOL_TIMEOUT", 5.0),
+        pool_recycle=_env_int("DB_POOL_RECYCLE", 300),
+        echo=_env_bool("DB_ECHO", False),
+    )
+    queue = QueueSettings(
+        url=_env("SAQ_QUEUE_URL"),
+        in_process=_env_bool("SAQ_IN_PROCESS", False),
+        concurrency=_env_int("SAQ_CONCURRENCY", 10),
+    )
+    return Settings(app=app, db=db, queue=queue)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

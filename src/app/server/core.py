@@ -1,0 +1,65 @@
+"""`ApplicationCore`: wires every domain into the app and the CLI."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.plugins import CLIPluginProtocol, InitPluginProtocol
+
+if TYPE_CHECKING:
+    from click import Group
+    from litestar.config.app import AppConfig
+
+
+class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
+    def on_cli_init(self, cli: Group) -> None:
+        from app.server.cli import register_commands
+
+        register_commands(cli)
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        from advanced_alchemy.filters import FilterTypes
+        from advanced_alchemy.service import OffsetPagination
+        from litestar_saq import TaskQueues
+
+        from app.__metadata__ import __version__
+        from app.domain.authors.controllers import AuthorController
+        from app.domain.authors.services import AuthorService
+        from app.domain.books.controllers import BookController
+        from app.domain.books.services import BookService
+        from app.domain.system.controllers import SystemController
+        from app.domain.tags.controllers import TagController
+        from app.domain.tags.services import TagService
+        from app.lib.errors import exception_handlers
+        from app.lib.logging import configure_logging
+        from app.lib.request_logging import request_logging_middleware
+        from app.lib.settings import get_settings
+
+        settings = get_settings()
+        configure_logging(settings.app)
+        app_config.debug = False
+        app_config.logging_config = None
+        app_config.openapi_config = OpenAPIConfig(
+            title="Folio",
+            version=__version__,
+            description="The Folio book catalogue API. Lists are paginated with `currentPage` and `pageSize`.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        )
+        app_config.route_handlers.extend([SystemController, AuthorController, BookController, TagController])
+        app_config.exception_handlers.update(exception_handlers)
+        app_config.middleware.insert(0, request_logging_middleware)
+        app_config.request_max_body_size = settings.app.max_body_size
+        app_config.signature_namespace.update(
+            {
+                "AuthorService": AuthorService,
+                "BookService": BookService,
+                "TagService": TagService,
+                "FilterTypes": FilterTypes,
+                "OffsetPagination": OffsetPagination,
+                "TaskQueues": TaskQueues,
+            }
+        )
+        return app_config

@@ -1,0 +1,52 @@
+"""Test set-up: every pytest-xdist worker gets its own fresh, migrated PostgreSQL database.
+
+With `DATABASE_URL` unset the databases live on the embedded server (`DATA_DIR`, default `.data`),
+shared with any `make run` on the machine; with it set, they are created on that server. Tests
+talk to the app through `AsyncTestClient`, and tables are emptied after each test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.databases import prepare_test_database
+
+os.environ.setdefault("APP_ENV", "dev")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+TEST_DATABASE_URL = prepare_test_database(f"folio_test_{WORKER}")
+os.environ["DATABASE_URL"] = TEST_DATABASE_URL
+
+from litestar import Litestar  # noqa: E402
+from litestar.testing import AsyncTestClient  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from app.db.models import metadata  # noqa: E402
+from app.lib.database import get_alchemy_config  # noqa: E402
+from app.server.asgi import create_app  # noqa: E402
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def app() -> Iterator[Litestar]:
+    return create_app()
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(autouse=True)
+async def _empty_tables() -> AsyncIterator[None]:
+    yield
+    tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    async with get_alchemy_config().get_session() as session:
+        await session.execute(text(f"TRUNCATE {tables} CASCADE"))
+        await session.commit()
