@@ -6,8 +6,6 @@ VENV := .venv
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 UV_VERSION := 0.13.9
-HOST ?= 127.0.0.1
-PORT ?= 8000
 PYTEST_ARGS ?=
 
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
@@ -29,8 +27,8 @@ $(VENV)/.installed: pyproject.toml uv.lock $(UV)
 migrate: install ## apply pending database migrations
 	$(VENV)/bin/app database upgrade --no-prompt
 
-run: migrate ## serve http://$(HOST):$(PORT) with a worker inside the web process
-	SAQ_IN_PROCESS=true $(VENV)/bin/app run --host $(HOST) --port $(PORT)
+run: migrate ## serve http://127.0.0.1:8000 (HOST and PORT change it) with a worker inside the web process
+	SAQ_IN_PROCESS=true $(VENV)/bin/app run
 
 worker: migrate ## run background workers as a separate process
 	$(VENV)/bin/app workers run

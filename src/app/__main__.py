@@ -13,10 +13,12 @@ def main() -> None:
     from app.lib.settings import SettingsError, get_settings
 
     try:
-        get_settings()
+        settings = get_settings()
     except SettingsError as exc:
         sys.stderr.write(f"Folio cannot start: {exc}\n")
         sys.exit(2)
+    os.environ.setdefault("LITESTAR_HOST", settings.app.host)
+    os.environ.setdefault("LITESTAR_PORT", str(settings.app.port))
     litestar_group()
 
 

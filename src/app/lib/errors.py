@@ -68,7 +68,7 @@ def _is_connection_failure(exc: BaseException) -> bool:
             item,
             (
                 asyncpg.PostgresConnectionError,
-                asyncpg.InterfaceError,
+                asyncpg.exceptions.InterfaceError,
                 asyncpg.exceptions.CannotConnectNowError,
                 asyncpg.exceptions.AdminShutdownError,
                 asyncpg.exceptions.CrashShutdownError,
@@ -187,7 +187,7 @@ def problem_details_handler(request: Request[Any, Any, Any], exc: Exception) -> 
     return _problem(HTTPStatus.INTERNAL_SERVER_ERROR, "An unexpected error occurred.")
 
 
-exception_handlers = {Exception: problem_details_handler}
+exception_handlers: dict[int | type[Exception], Any] = {Exception: problem_details_handler}
 """For `Litestar(exception_handlers=...)`: lookups go by MRO, so this one handler sees every error."""
 
 __all__ = (

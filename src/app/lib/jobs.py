@@ -41,7 +41,7 @@ async def log_job(ctx: dict[str, Any]) -> None:
         "job",
         function=job.function,
         job_key=job.key,
-        status=str(job.status),
+        status=getattr(job.status, "value", job.status),
         attempts=job.attempts,
         duration_ms=duration_ms,
         error=job.error.splitlines()[-1] if job.error else None,

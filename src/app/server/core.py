@@ -13,6 +13,14 @@ if TYPE_CHECKING:
     from litestar.config.app import AppConfig
 
 
+async def connect_queues() -> None:
+    """Open the job queues' connections before an in-process SAQ worker starts polling them."""
+    from app.server.plugins import get_saq_plugin
+
+    for queue in get_saq_plugin().get_queues().queues.values():
+        await queue.connect()
+
+
 class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
     def on_cli_init(self, cli: Group) -> None:
         from app.server.cli import register_commands
@@ -50,6 +58,7 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
         )
         app_config.route_handlers.extend([SystemController, AuthorController, BookController, TagController])
         app_config.exception_handlers.update(exception_handlers)
+        app_config.on_startup.insert(0, connect_queues)
         app_config.middleware.insert(0, request_logging_middleware)
         app_config.request_max_body_size = settings.app.max_body_size
         app_config.signature_namespace.update(

@@ -10,7 +10,7 @@ from litestar_saq import CronJob, QueueConfig, SAQConfig, SAQPlugin
 from app.lib.database import get_alchemy_config, get_database_url, plain_dsn
 from app.lib.settings import get_settings
 
-JOB_FUNCTIONS = ("app.domain.system.jobs.ping",)
+JOB_FUNCTIONS = ("app.domain.system.jobs.ping", "app.domain.system.jobs.sleep")
 CRON_JOBS: tuple[CronJob, ...] = ()
 
 

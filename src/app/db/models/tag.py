@@ -41,6 +41,6 @@ class Tag(UUIDv7AuditBase, SlugKey, UniqueMixin):
 
 
 _tagged = book_tag.alias("tagged")
-Tag.book_count = column_property(  # type: ignore[misc]
+Tag.book_count = column_property(
     select(func.count(_tagged.c.book_id)).where(_tagged.c.tag_id == Tag.id).correlate_except(_tagged).scalar_subquery()
 )

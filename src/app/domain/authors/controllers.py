@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from app.domain.authors import schemas as s
 from app.domain.authors.deps import author_dependencies
 from app.domain.authors.services import AuthorService
+from app.lib import openapi
 from app.lib.schema import paginated
 
 
@@ -20,7 +21,7 @@ class AuthorController(Controller):
     tags = ["Authors"]
     dependencies = author_dependencies
 
-    @get("/", operation_id="ListAuthors", summary="List authors")
+    @get("/", operation_id="ListAuthors", summary="List authors", responses=openapi.LIST)
     async def list_authors(
         self,
         authors_service: AuthorService,
@@ -29,7 +30,7 @@ class AuthorController(Controller):
         results, total = await authors_service.get_many_and_count(*filters)
         return paginated([s.Author.from_model(row) for row in results], total, filters)
 
-    @post("/", operation_id="CreateAuthor", summary="Create an author")
+    @post("/", operation_id="CreateAuthor", summary="Create an author", responses=openapi.WRITE)
     async def create_author(self, authors_service: AuthorService, data: s.AuthorCreate) -> Response[s.Author]:
         author = await authors_service.create_author(
             {"name": data.name, "bio": data.bio, "dob": data.dob}, created_by=None
@@ -40,21 +41,26 @@ class AuthorController(Controller):
             headers={"Location": f"/api/authors/{author.id}"},
         )
 
-    @get("/{author_id:str}", operation_id="GetAuthor", summary="Get an author")
+    @get("/{author_id:str}", operation_id="GetAuthor", summary="Get an author", responses=openapi.READ)
     async def get_author(
         self, authors_service: AuthorService, author_id: Annotated[UUID, Parameter(title="Author id")]
     ) -> s.Author:
         return s.Author.from_model(await authors_service.get(author_id))
 
-    @get("/by-slug/{slug:str}", operation_id="GetAuthorBySlug", summary="Get an author by slug")
+    @get("/by-slug/{slug:str}", operation_id="GetAuthorBySlug", summary="Get an author by slug", responses=openapi.READ)
     async def get_author_by_slug(self, authors_service: AuthorService, slug: str) -> s.Author:
         return s.Author.from_model(await authors_service.get_one(slug=slug))
 
-    @patch("/{author_id:str}", operation_id="UpdateAuthor", summary="Change an author")
+    @patch("/{author_id:str}", operation_id="UpdateAuthor", summary="Change an author", responses=openapi.WRITE)
     async def update_author(self, authors_service: AuthorService, author_id: UUID, data: s.AuthorUpdate) -> s.Author:
         author = await authors_service.update_author(author_id, data.to_changes())
         return s.Author.from_model(author)
 
-    @delete("/{author_id:str}", operation_id="DeleteAuthor", summary="Delete an author without books")
+    @delete(
+        "/{author_id:str}",
+        operation_id="DeleteAuthor",
+        summary="Delete an author without books",
+        responses=openapi.DELETE,
+    )
     async def delete_author(self, authors_service: AuthorService, author_id: UUID) -> None:
         await authors_service.delete_author(author_id)

@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from app.domain.books import schemas as s
 from app.domain.books.deps import book_dependencies
 from app.domain.books.services import BookRepository, BookService
+from app.lib import openapi
 from app.lib.schema import paginated
 
 
@@ -20,7 +21,7 @@ class BookController(Controller):
     tags = ["Books"]
     dependencies = book_dependencies
 
-    @get("/", operation_id="ListBooks", summary="List books")
+    @get("/", operation_id="ListBooks", summary="List books", responses=openapi.LIST)
     async def list_books(
         self,
         books_service: BookService,
@@ -34,7 +35,7 @@ class BookController(Controller):
         results, total = await books_service.get_many_and_count(*filters, *conditions)
         return paginated([s.Book.from_model(row) for row in results], total, filters)
 
-    @post("/", operation_id="CreateBook", summary="Create a book")
+    @post("/", operation_id="CreateBook", summary="Create a book", responses=openapi.WRITE)
     async def create_book(self, books_service: BookService, data: s.BookCreate) -> Response[s.Book]:
         book = await books_service.create_book(
             {
@@ -53,19 +54,24 @@ class BookController(Controller):
             headers={"Location": f"/api/books/{book.id}"},
         )
 
-    @get("/{book_id:str}", operation_id="GetBook", summary="Get a book")
+    @get("/{book_id:str}", operation_id="GetBook", summary="Get a book", responses=openapi.READ)
     async def get_book(self, books_service: BookService, book_id: UUID) -> s.Book:
         return s.Book.from_model(await books_service.get(book_id))
 
-    @get("/by-slug/{slug:str}", operation_id="GetBookBySlug", summary="Get a book by slug")
+    @get("/by-slug/{slug:str}", operation_id="GetBookBySlug", summary="Get a book by slug", responses=openapi.READ)
     async def get_book_by_slug(self, books_service: BookService, slug: str) -> s.Book:
         return s.Book.from_model(await books_service.get_one(slug=slug))
 
-    @patch("/{book_id:str}", operation_id="UpdateBook", summary="Change a book; `tags` replaces the whole set")
+    @patch(
+        "/{book_id:str}",
+        operation_id="UpdateBook",
+        summary="Change a book; `tags` replaces the whole set",
+        responses=openapi.WRITE,
+    )
     async def update_book(self, books_service: BookService, book_id: UUID, data: s.BookUpdate) -> s.Book:
         book = await books_service.update_book(book_id, data.to_changes())
         return s.Book.from_model(book)
 
-    @delete("/{book_id:str}", operation_id="DeleteBook", summary="Delete a book")
+    @delete("/{book_id:str}", operation_id="DeleteBook", summary="Delete a book", responses=openapi.DELETE)
     async def delete_book(self, books_service: BookService, book_id: UUID) -> None:
         await books_service.delete(book_id)

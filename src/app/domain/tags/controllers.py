@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from app.domain.tags import schemas as s
 from app.domain.tags.deps import tag_dependencies
 from app.domain.tags.services import TagService
+from app.lib import openapi
 from app.lib.schema import paginated
 
 
@@ -20,7 +21,7 @@ class TagController(Controller):
     tags = ["Tags"]
     dependencies = tag_dependencies
 
-    @get("/", operation_id="ListTags", summary="List tags with their book counts")
+    @get("/", operation_id="ListTags", summary="List tags with their book counts", responses=openapi.LIST)
     async def list_tags(
         self,
         tags_service: TagService,
@@ -29,21 +30,31 @@ class TagController(Controller):
         results, total = await tags_service.get_many_and_count(*filters)
         return paginated([s.Tag.from_model(row) for row in results], total, filters)
 
-    @post("/", operation_id="CreateTag", summary="Create a tag")
+    @post("/", operation_id="CreateTag", summary="Create a tag", responses=openapi.WRITE)
     async def create_tag(self, tags_service: TagService, data: s.TagWrite) -> Response[s.Tag]:
         tag = await tags_service.create_tag(data.name)
         body = s.Tag(id=tag.id, name=tag.name, slug=tag.slug, book_count=0)
         return Response(body, status_code=HTTP_201_CREATED, headers={"Location": f"/api/tags/{tag.id}"})
 
-    @get("/{tag_id:str}", operation_id="GetTag", summary="Get a tag")
+    @get("/{tag_id:str}", operation_id="GetTag", summary="Get a tag", responses=openapi.READ)
     async def get_tag(self, tags_service: TagService, tag_id: UUID) -> s.Tag:
         return s.Tag.from_model(await tags_service.get(tag_id))
 
-    @patch("/{tag_id:str}", operation_id="RenameTag", summary="Rename a tag (superusers)")
+    @patch(
+        "/{tag_id:str}",
+        operation_id="RenameTag",
+        summary="Rename a tag (superusers); its slug stays",
+        responses=openapi.WRITE,
+    )
     async def rename_tag(self, tags_service: TagService, tag_id: UUID, data: s.TagWrite) -> s.Tag:
         tag = await tags_service.rename_tag(tag_id, data.name)
         return s.Tag.from_model(await tags_service.get(tag.id))
 
-    @delete("/{tag_id:str}", operation_id="DeleteTag", summary="Delete a tag and remove it from its books (superusers)")
+    @delete(
+        "/{tag_id:str}",
+        operation_id="DeleteTag",
+        summary="Delete a tag and remove it from its books (superusers)",
+        responses=openapi.DELETE,
+    )
     async def delete_tag(self, tags_service: TagService, tag_id: UUID) -> None:
         await tags_service.delete(tag_id)
