@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from dotenv import load_dotenv
 
+N = TypeVar("N", int, float)
 DEFAULT_SECRET_KEY = "folio-dev-secret-key-change-me"  # noqa: S105 - refused when APP_ENV=production
 
 
@@ -21,26 +23,23 @@ def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, default).strip()
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_number(name: str, default: N, kind: Callable[[str], N]) -> N:
     raw = _env(name)
     if not raw:
         return default
     try:
-        return int(raw)
+        return kind(raw)
     except ValueError as exc:
-        msg = f"{name} must be an integer, got {raw!r}"
+        msg = f"{name} must be a number ({kind.__name__}), got {raw!r}"
         raise SettingsError(msg) from exc
+
+
+def _env_int(name: str, default: int) -> int:
+    return _env_number(name, default, int)
 
 
 def _env_float(name: str, default: float) -> float:
-    raw = _env(name)
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        msg = f"{name} must be a number, got {raw!r}"
-        raise SettingsError(msg) from exc
+    return _env_number(name, default, float)
 
 
 def _env_bool(name: str, default: bool) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import structlog
@@ -16,17 +17,21 @@ PROBE_TIMEOUT = 2.0
 logger = structlog.get_logger("app.health")
 
 
+async def _answers(part: str, probe: Callable[[], Awaitable[object]]) -> bool:
+    try:
+        await asyncio.wait_for(probe(), PROBE_TIMEOUT)
+    except Exception as exc:  # any failure means "unavailable"
+        logger.warning("health probe failed", part=part, error=type(exc).__name__)
+        return False
+    return True
+
+
 async def database_is_up(engine: AsyncEngine) -> bool:
     async def probe() -> None:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
-    try:
-        await asyncio.wait_for(probe(), PROBE_TIMEOUT)
-    except Exception as exc:
-        logger.warning("database probe failed", error=type(exc).__name__)
-        return False
-    return True
+    return await _answers("database", probe)
 
 
 async def queue_is_up(queue: Queue) -> bool:
@@ -34,9 +39,4 @@ async def queue_is_up(queue: Queue) -> bool:
         await queue.connect()
         await queue.count("queued")
 
-    try:
-        await asyncio.wait_for(probe(), PROBE_TIMEOUT)
-    except Exception as exc:
-        logger.warning("queue probe failed", error=type(exc).__name__)
-        return False
-    return True
+    return await _answers("queue", probe)
