@@ -50,3 +50,5 @@ async def _empty_tables() -> AsyncIterator[None]:
     async with get_alchemy_config().get_session() as session:
         await session.execute(text(f"TRUNCATE {tables} CASCADE"))
         await session.commit()
+    # The app runs on the test client's own event loop; asyncpg connections opened here must not be reused there.
+    await get_alchemy_config().get_engine().dispose()

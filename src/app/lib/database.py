@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from advanced_alchemy.extensions.litestar import (
     AlembicAsyncConfig,
@@ -15,8 +16,12 @@ from advanced_alchemy.extensions.litestar import (
     EngineConfig,
     SQLAlchemyAsyncConfig,
 )
+from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state, set_aa_scope_state
 
 from app.lib.settings import get_settings
+
+if TYPE_CHECKING:
+    from litestar.types import BeforeMessageSendHookHandler, Message, Scope
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[3] / "migrations"
 
@@ -38,8 +43,65 @@ def plain_dsn(url: str) -> str:
     return f"postgresql://{rest}" if scheme.startswith("postgresql") else url
 
 
+_REPLACED_BODY = "_folio_failed_commit_body"
+_ENTITY_HEADERS = frozenset({b"content-type", b"content-length", b"location", b"etag", b"last-modified"})
+
+
+def _never_acknowledge_a_failed_commit(
+    autocommit: BeforeMessageSendHookHandler, session_scope_key: str
+) -> BeforeMessageSendHookHandler:
+    """advanced-alchemy's "autocommit" hook, except that a failed COMMIT never goes out as a success.
+
+    The stock hook logs a failed commit at debug level and sends the 2xx anyway, so a client could be
+    told "201 Created" about a row that was rolled back (PostgreSQL restarting between the INSERT and
+    the COMMIT). Here the commit runs first; if it fails, the response becomes the problem the error
+    handler gives that error (503 when the database went away), and the stock hook then rolls back and
+    closes the session as before.
+    """
+    from litestar.serialization import encode_json
+
+    from app.lib.errors import PROBLEM_JSON, database_error_response
+
+    async def handler(message: Message, scope: Scope) -> None:
+        if message["type"] == "http.response.start" and 200 <= message["status"] < 300:
+            session = get_aa_scope_state(scope, session_scope_key)
+            if session is not None:
+                try:
+                    await session.commit()
+                except Exception as exc:  # answered as a problem below, never swallowed
+                    problem = database_error_response(exc)
+                    body = encode_json(problem.content)
+                    headers: list[tuple[bytes, bytes]] = [
+                        (name, value)
+                        for name, value in message.get("headers", [])
+                        if bytes(name).lower() not in _ENTITY_HEADERS
+                    ]
+                    headers += [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", b"%d" % len(body))]
+                    headers += [(name.lower().encode(), value.encode()) for name, value in problem.headers.items()]
+                    message["status"] = problem.status_code
+                    message["headers"] = headers
+                    set_aa_scope_state(scope, _REPLACED_BODY, body)
+        elif message["type"] == "http.response.body":
+            replacement: Any = get_aa_scope_state(scope, _REPLACED_BODY)
+            if replacement is not None:
+                message["body"] = replacement
+                set_aa_scope_state(scope, _REPLACED_BODY, b"")  # later chunks of a streamed body go empty
+        await autocommit(message, scope)
+
+    return handler
+
+
 @lru_cache(maxsize=1)
 def get_alchemy_config() -> SQLAlchemyAsyncConfig:
+    config = _build_alchemy_config()
+    config.before_send_handler = _never_acknowledge_a_failed_commit(
+        config.before_send_handler,  # type: ignore[arg-type]  # "autocommit", made into the stock hook
+        config.session_scope_key,
+    )
+    return config
+
+
+def _build_alchemy_config() -> SQLAlchemyAsyncConfig:
     settings = get_settings()
     return SQLAlchemyAsyncConfig(
         connection_string=get_database_url(),

@@ -16,6 +16,7 @@ from advanced_alchemy.extensions.litestar.providers import (
 from advanced_alchemy.filters import LimitOffset, OrderBy
 from litestar.di import Provide
 from litestar.params import Parameter
+from sqlalchemy import Select
 
 from app.lib.database import get_alchemy_config
 
@@ -35,17 +36,33 @@ def provide_limit_offset(
     return LimitOffset(limit=page_size, offset=page_size * (current_page - 1))
 
 
+class OrderByThenId(OrderBy):
+    """An ordering with NULLs last and the id as tie-breaker, so pages neither repeat nor skip rows."""
+
+    def append_to_statement(self, statement: Any, model: type[Any]) -> Any:
+        statement = super().append_to_statement(statement, model)
+        if isinstance(statement, Select):
+            statement = statement.order_by(model.id.desc() if self.sort_order == "desc" else model.id.asc())
+        return statement
+
+
 def _order_by_provider(fields: dict[str, str], default_field: str, default_order: Literal["asc", "desc"]) -> Any:
-    """A provider accepting `orderBy` from `fields` (wire name → attribute) and `sortOrder` asc|desc."""
+    """A provider accepting `orderBy` from `fields` (wire name → attribute) and `sortOrder` asc|desc.
+
+    Without `sortOrder`, the default ordering keeps its own direction and any other field sorts ascending.
+    """
     order_field = Literal.__getitem__(tuple(fields))
+    order_help = f"One of {', '.join(fields)}; default {default_field} ({default_order})"
 
     def provide_order_by(
-        order_by: Annotated[order_field, Parameter(query="orderBy", description="Field to order by")] = default_field,  # type: ignore[valid-type]
+        order_by: Annotated[order_field, Parameter(query="orderBy", description=order_help)] = default_field,  # type: ignore[valid-type]
         sort_order: Annotated[
-            Literal["asc", "desc"], Parameter(query="sortOrder", description="asc or desc")
-        ] = default_order,
+            Literal["asc", "desc"] | None,
+            Parameter(query="sortOrder", description="asc or desc; asc unless orderBy is the default field"),
+        ] = None,
     ) -> OrderBy:
-        return OrderBy(field_name=fields[order_by], sort_order=sort_order)
+        direction = sort_order or (default_order if order_by == default_field else "asc")
+        return OrderByThenId(field_name=fields[order_by], sort_order=direction, nulls="last")
 
     return provide_order_by
 

@@ -92,7 +92,10 @@ def _raised_by_database_driver(exc: BaseException) -> bool:
 
 
 def _is_data_error(exc: BaseException) -> bool:
-    return any(isinstance(item, sa_exc.DataError) for item in _exception_chain(exc))
+    """A value PostgreSQL refused (SQLSTATE class 22, e.g. a NUL character); asyncpg's are not mapped by SQLAlchemy."""
+    import asyncpg
+
+    return any(isinstance(item, (sa_exc.DataError, asyncpg.exceptions.DataError)) for item in _exception_chain(exc))
 
 
 def _problem(status: int, detail: str, *, title: str | None = None, **extra: Any) -> Response[dict[str, Any]]:
@@ -110,6 +113,7 @@ def _problem(status: int, detail: str, *, title: str | None = None, **extra: Any
 
 
 _LEADING_FIELD = re.compile(r"^([a-z][A-Za-z0-9]*) ")
+_MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
 
 
 def _field_name(key: object, message: str) -> str:
@@ -119,7 +123,7 @@ def _field_name(key: object, message: str) -> str:
     messages start with the field's wire name, which is taken instead.
     """
     if not key or key == "data":
-        match = _LEADING_FIELD.match(message)
+        match = _MISSING_FIELD.search(message) or _LEADING_FIELD.match(message)
         return match.group(1) if match else "body"
     return camelize(str(key))
 
@@ -187,6 +191,11 @@ def problem_details_handler(request: Request[Any, Any, Any], exc: Exception) -> 
     return _problem(HTTPStatus.INTERNAL_SERVER_ERROR, "An unexpected error occurred.")
 
 
+def database_error_response(exc: BaseException) -> Response[dict[str, Any]]:
+    """The problem response for a database error raised after the handler, e.g. by the request's COMMIT."""
+    return _from_database_error(exc)
+
+
 exception_handlers: dict[int | type[Exception], Any] = {Exception: problem_details_handler}
 """For `Litestar(exception_handlers=...)`: lookups go by MRO, so this one handler sees every error."""
 
@@ -194,6 +203,7 @@ __all__ = (
     "PROBLEM_JSON",
     "ConflictError",
     "DatabaseUnavailableError",
+    "database_error_response",
     "exception_handlers",
     "problem_details_handler",
     "violated_constraint",

@@ -44,6 +44,8 @@ def request_logging_middleware(app: ASGIApp) -> ASGIApp:
                 status = int(message["status"])
                 MutableScopeHeaders.from_message(message)[REQUEST_ID_HEADER] = request_id
             await send(message)
+            if message["type"] == "http.response.start":
+                status = int(message["status"])  # what went out: a before-send hook may have changed it
 
         structlog.contextvars.bind_contextvars(request_id=request_id)
         try:

@@ -38,6 +38,8 @@ class SluggedService(SQLAlchemyAsyncRepositoryService[ModelT], Generic[ModelT]):
     """Creates rows whose slug is taken from a name; a concurrent clash on the slug is retried."""
 
     repository_type: type[SlugRepository[ModelT]]
+    count_with_window_function = False
+    """A window-function count is 0 on a page past the end; a separate count query is always right."""
 
     async def create_with_slug(self, data: dict[str, Any]) -> ModelT:
         table = self.repository.model_type.__tablename__

@@ -92,6 +92,9 @@ class QueueSettings:
     in_process: bool = False
     """Run a worker inside the web process (what `make run` does)."""
     concurrency: int = 10
+    shutdown_grace_period: int = 20
+    """Seconds a stopping worker lets running jobs finish before cancelling them (they are then retried).
+    SAQ waits this long even when idle, so keep it below the orchestrator's kill timeout."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,7 @@ def load_settings() -> Settings:
         url=_env("SAQ_QUEUE_URL"),
         in_process=_env_bool("SAQ_IN_PROCESS", False),
         concurrency=_env_int("SAQ_CONCURRENCY", 10),
+        shutdown_grace_period=_env_int("SAQ_SHUTDOWN_GRACE_PERIOD", 20),
     )
     return Settings(app=app, db=db, queue=queue)
 

@@ -85,12 +85,12 @@ def clean_dob(value: date) -> date:
     return value
 
 
-def clean_tag_name(value: str) -> str:
+def clean_tag_name(value: str, field: str = "tags") -> str:
     """A tag name: trimmed, 1 to NAME_MAX characters, with letters or digits to make a slug from."""
     from app.lib.services import make_slug
 
-    value = clean_name(clean_text_without_nul(value, "tags"), "tags")
+    value = clean_name(clean_text_without_nul(value, field), field)
     if not make_slug(value, ""):
-        msg = f"tags must have at least one letter or digit in each name ({value!r} has none)"
+        msg = f"{field} must have at least one letter or digit in each tag name ({value!r} has none)"
         raise ValueError(msg)
     return value

@@ -42,6 +42,7 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
         from app.domain.tags.services import TagService
         from app.lib.errors import exception_handlers
         from app.lib.logging import configure_logging
+        from app.lib.request import JsonCheckedRequest
         from app.lib.request_logging import request_logging_middleware
         from app.lib.settings import get_settings
 
@@ -60,7 +61,7 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
         app_config.exception_handlers.update(exception_handlers)
         app_config.on_startup.insert(0, connect_queues)
         app_config.middleware.insert(0, request_logging_middleware)
-        app_config.request_max_body_size = settings.app.max_body_size
+        app_config.request_class = JsonCheckedRequest
         app_config.signature_namespace.update(
             {
                 "AuthorService": AuthorService,

@@ -39,7 +39,7 @@ def get_saq_plugin() -> SAQPlugin:
                     concurrency=settings.queue.concurrency,
                     separate_process=not settings.queue.in_process,
                     after_process=["app.lib.jobs.log_job"],
-                    shutdown_grace_period_s=20,
+                    shutdown_grace_period_s=settings.queue.shutdown_grace_period,
                     broker_instance_options={"min_size": 1, "max_size": 4},
                     poll_interval=0.5,
                 )

@@ -52,7 +52,7 @@ class Book(CamelizedBaseStruct):
 
 def _clean_tags(names: list[str]) -> list[str]:
     if len(names) > MAX_TAGS_PER_BOOK:
-        msg = f"a book has at most {MAX_TAGS_PER_BOOK} tags"
+        msg = f"tags must name at most {MAX_TAGS_PER_BOOK} tags per book"
         raise ValueError(msg)
     return [v.clean_tag_name(name) for name in names]
 

@@ -28,4 +28,4 @@ class TagWrite(CamelizedBaseStruct):
     name: str
 
     def __post_init__(self) -> None:
-        self.name = v.clean_tag_name(self.name)
+        self.name = v.clean_tag_name(self.name, "name")

@@ -25,6 +25,7 @@ class TagRepository(SQLAlchemyAsyncRepository[m.Tag]):
 
 class TagService(SQLAlchemyAsyncRepositoryService[m.Tag]):
     repository_type = TagRepository
+    count_with_window_function = False
 
     async def to_model_on_create(self, data: Any) -> Any:
         return {**data, "slug": tag_slug(data["name"])}
@@ -46,7 +47,8 @@ class TagService(SQLAlchemyAsyncRepositoryService[m.Tag]):
         """The tags named, matched by slug and created when new; safe when requests race on a new name.
 
         Missing tags are inserted with `ON CONFLICT DO NOTHING`, which waits for a concurrent insert of
-        the same slug to commit instead of failing; `as_unique_async` then loads each by slug.
+        the same slug to commit instead of failing; `as_unique_async` then loads each by slug. Rows go in
+        slug order, so two requests naming the same new tags in different orders cannot deadlock.
         """
         by_slug: dict[str, str] = {}
         for name in names:
@@ -57,7 +59,7 @@ class TagService(SQLAlchemyAsyncRepositoryService[m.Tag]):
         now = datetime.now(UTC)
         rows = [
             {"id": uuid7(), "name": name, "slug": slug, "created_at": now, "updated_at": now}
-            for slug, name in by_slug.items()
+            for slug, name in sorted(by_slug.items())
         ]
         await session.execute(insert(m.Tag).values(rows).on_conflict_do_nothing(index_elements=[m.Tag.slug]))
         return [await m.Tag.as_unique_async(session, name=name, slug=slug) for slug, name in by_slug.items()]
