@@ -1,4 +1,4 @@
-"""Test set-up: every pytest-xdist worker gets its own fresh, migrated PostgreSQL database.
+"""Test set-up: every test process (each pytest-xdist worker) gets its own fresh, migrated database.
 
 With `DATABASE_URL` unset the databases live on the embedded server (`DATA_DIR`, default `.data`),
 shared with any `make run` on the machine; with it set, they are created on that server. Tests
@@ -8,17 +8,16 @@ talk to the app through `AsyncTestClient`, and tables are emptied after each tes
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.databases import prepare_test_database
+from tests.support.databases import drop_test_database, prepare_test_database
 
 os.environ.setdefault("APP_ENV", "dev")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
-WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
-TEST_DATABASE_URL = prepare_test_database(f"folio_test_{WORKER}")
+TEST_DATABASE_URL = prepare_test_database()
 os.environ["DATABASE_URL"] = TEST_DATABASE_URL
 
 from litestar import Litestar  # noqa: E402
@@ -33,7 +32,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
-def app() -> Iterator[Litestar]:
+def app() -> Litestar:
     return create_app()
 
 
@@ -52,3 +51,7 @@ async def _empty_tables() -> AsyncIterator[None]:
         await session.commit()
     # The app runs on the test client's own event loop; asyncpg connections opened here must not be reused there.
     await get_alchemy_config().get_engine().dispose()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    drop_test_database(TEST_DATABASE_URL)

@@ -24,29 +24,57 @@ def _server_url(name: str) -> str:
     return get_embedded_server(data_dir).get_uri(database=name, driver="asyncpg")
 
 
-def _recreate(url: str) -> None:
+TEST_DATABASE_PREFIX = "folio_test_"
+
+
+def _admin_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+
+
+def _run_admin(url: str, *statements: str) -> list[str]:
+    """Run `statements` on the server's `postgres` database; returns the names of stale test databases."""
     import asyncio
 
     import asyncpg
 
-    parsed = make_url(url)
-    name = parsed.database
-    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-
-    async def recreate() -> None:
-        connection = await asyncpg.connect(admin)
+    async def run() -> list[str]:
+        connection = await asyncpg.connect(_admin_dsn(url))
         try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await connection.execute(f'CREATE DATABASE "{name}"')
+            for statement in statements:
+                await connection.execute(statement)
+            rows = await connection.fetch(
+                "SELECT datname FROM pg_database WHERE datname LIKE $1", TEST_DATABASE_PREFIX + "%"
+            )
+            return [row["datname"] for row in rows]
         finally:
             await connection.close()
 
-    asyncio.run(recreate())
+    return asyncio.run(run())
 
 
-def prepare_test_database(name: str) -> str:
-    """A fresh database called `name`, migrated to head; returns its URL."""
-    url = _server_url(name)
+def _is_stale(name: str) -> bool:
+    """A test database whose pytest process (its name ends with the pid) is gone."""
+    import psutil
+
+    pid = name.removeprefix(TEST_DATABASE_PREFIX)
+    return pid.isdigit() and not psutil.pid_exists(int(pid))
+
+
+def _recreate(url: str) -> None:
+    name = make_url(url).database
+    existing = _run_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    stale = [f'DROP DATABASE IF EXISTS "{other}" WITH (FORCE)' for other in existing if _is_stale(other)]
+    if stale:
+        _run_admin(url, *stale)
+
+
+def drop_test_database(url: str) -> None:
+    _run_admin(url, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
+def prepare_test_database() -> str:
+    """A fresh database for this test process (named after its pid), migrated to head; returns its URL."""
+    url = _server_url(f"{TEST_DATABASE_PREFIX}{os.getpid()}")
     _recreate(url)
     subprocess.run(
         [sys.executable, "-m", "app", "database", "upgrade", "--no-prompt"],

@@ -21,6 +21,8 @@ from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state, set_
 from app.lib.settings import get_settings
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from litestar.types import BeforeMessageSendHookHandler, Message, Scope
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[3] / "migrations"
@@ -48,7 +50,7 @@ _ENTITY_HEADERS = frozenset({b"content-type", b"content-length", b"location", b"
 
 
 def _never_acknowledge_a_failed_commit(
-    autocommit: BeforeMessageSendHookHandler, session_scope_key: str
+    autocommit: Callable[[Message, Scope], Awaitable[None]], session_scope_key: str
 ) -> BeforeMessageSendHookHandler:
     """advanced-alchemy's "autocommit" hook, except that a failed COMMIT never goes out as a success.
 
@@ -78,7 +80,7 @@ def _never_acknowledge_a_failed_commit(
                     ]
                     headers += [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", b"%d" % len(body))]
                     headers += [(name.lower().encode(), value.encode()) for name, value in problem.headers.items()]
-                    message["status"] = problem.status_code
+                    message["status"] = problem.status_code or 503
                     message["headers"] = headers
                     set_aa_scope_state(scope, _REPLACED_BODY, body)
         elif message["type"] == "http.response.body":
@@ -95,7 +97,7 @@ def _never_acknowledge_a_failed_commit(
 def get_alchemy_config() -> SQLAlchemyAsyncConfig:
     config = _build_alchemy_config()
     config.before_send_handler = _never_acknowledge_a_failed_commit(
-        config.before_send_handler,  # type: ignore[arg-type]  # "autocommit", made into the stock hook
+        config.before_send_handler,  # type: ignore[arg-type]  # "autocommit", made into the stock async hook
         config.session_scope_key,
     )
     return config

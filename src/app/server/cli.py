@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -9,4 +10,13 @@ if TYPE_CHECKING:
 
 
 def register_commands(cli: Group) -> None:
-    """Nothing yet beyond the plugins' groups (`database`, `workers`)."""
+    """Folio's additions to the plugins' groups (`database`, `workers`)."""
+    from advanced_alchemy.extensions.litestar.cli import database_group
+
+    # advanced-alchemy calls it `stamp`; Folio's docs and scripts use `stamp-migration`.
+    if "stamp-migration" not in database_group.commands:
+        alias = copy.copy(database_group.commands["stamp"])
+        alias.name = "stamp-migration"
+        alias.help = "Same as `stamp`: set the revision table to REVISION without running migrations."
+        alias.short_help = None
+        database_group.add_command(alias)
