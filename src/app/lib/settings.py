@@ -98,10 +98,57 @@ class QueueSettings:
 
 
 @dataclass(frozen=True)
+class AuthSettings:
+    session_max_age: int = 14 * 24 * 3600
+    """Seconds a browser session lives without being used."""
+    allowed_origins: tuple[str, ...] = ()
+    """Origins granted CORS (with credentials); never `*`."""
+    allowed_hosts: tuple[str, ...] = ("*",)
+    trusted_proxies: tuple[str, ...] = ()
+    login_failures_per_email: int = 5
+    login_failure_window: int = 15 * 60
+    auth_requests_per_minute: int = 30
+    reset_token_max_age: int = 3600
+    verify_token_max_age: int = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    backend: Literal["console", "file", "smtp"] = "console"
+    file_dir: Path = Path(".data/emails")
+    sender: str = "Folio <no-reply@folio.localhost>"
+    app_url: str = "http://127.0.0.1:8000"
+    """Public base URL of the app, used in the links emails carry."""
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_tls: Literal["none", "starttls", "tls"] = "none"
+    smtp_timeout: float = 10.0
+
+
+@dataclass(frozen=True)
 class Settings:
     app: AppSettings = field(default_factory=AppSettings)
     db: DatabaseSettings = field(default_factory=DatabaseSettings)
     queue: QueueSettings = field(default_factory=QueueSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    email: EmailSettings = field(default_factory=EmailSettings)
+
+
+def _env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = _env(name)
+    if not raw:
+        return default
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = _env(name, default).lower()
+    if value not in choices:
+        msg = f"{name} must be one of {', '.join(choices)}; got {value!r}"
+        raise SettingsError(msg)
+    return value
 
 
 def _normalise_database_url(url: str) -> str:
@@ -153,7 +200,32 @@ def load_settings() -> Settings:
         concurrency=_env_int("SAQ_CONCURRENCY", 10),
         shutdown_grace_period=_env_int("SAQ_SHUTDOWN_GRACE_PERIOD", 20),
     )
-    return Settings(app=app, db=db, queue=queue)
+    allowed_origins = _env_list("ALLOWED_ORIGINS", ())
+    if "*" in allowed_origins:
+        msg = "ALLOWED_ORIGINS must list origins (https://app.example.com); '*' is refused because cookies are sent"
+        raise SettingsError(msg)
+    auth = AuthSettings(
+        session_max_age=_env_int("SESSION_MAX_AGE", 14 * 24 * 3600),
+        allowed_origins=allowed_origins,
+        allowed_hosts=_env_list("ALLOWED_HOSTS", ("*",)),
+        trusted_proxies=_env_list("TRUSTED_PROXIES", ()),
+        login_failures_per_email=_env_int("LOGIN_FAILURES_PER_EMAIL", 5),
+        login_failure_window=_env_int("LOGIN_FAILURE_WINDOW", 15 * 60),
+        auth_requests_per_minute=_env_int("AUTH_REQUESTS_PER_MINUTE", 30),
+    )
+    email = EmailSettings(
+        backend=_env_choice("EMAIL_BACKEND", "console", ("console", "file", "smtp")),  # type: ignore[arg-type]
+        file_dir=Path(_env("EMAIL_FILE_DIR") or str(app.data_dir / "emails")).expanduser().resolve(),
+        sender=_env("EMAIL_FROM", "Folio <no-reply@folio.localhost>"),
+        app_url=_env("APP_URL", f"http://{app.host}:{app.port}").rstrip("/"),
+        smtp_host=_env("SMTP_HOST", "localhost"),
+        smtp_port=_env_int("SMTP_PORT", 25),
+        smtp_user=_env("SMTP_USER"),
+        smtp_password=_env("SMTP_PASSWORD"),
+        smtp_tls=_env_choice("SMTP_TLS", "none", ("none", "starttls", "tls")),  # type: ignore[arg-type]
+        smtp_timeout=_env_float("SMTP_TIMEOUT", 10.0),
+    )
+    return Settings(app=app, db=db, queue=queue, auth=auth, email=email)
 
 
 @lru_cache(maxsize=1)
