@@ -24,9 +24,11 @@ from litestar import Litestar  # noqa: E402
 from litestar.testing import AsyncTestClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from app.db import models as m  # noqa: E402
 from app.db.models import metadata  # noqa: E402
 from app.lib.database import get_alchemy_config  # noqa: E402
 from app.server.asgi import create_app  # noqa: E402
+from tests.support import accounts  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,7 +39,28 @@ def app() -> Litestar:
 
 
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+async def user() -> m.User:
+    """An active, verified, ordinary user."""
+    return await accounts.create_user()
+
+
+@pytest.fixture
+async def superuser() -> m.User:
+    return await accounts.create_user(is_superuser=True, name="Admin")
+
+
+@pytest.fixture
+async def client(app: Litestar, user: m.User) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """A client acting as `user` through an API token (so no CSRF token is needed)."""
+    token = await accounts.create_api_token(user)
+    async with AsyncTestClient(app=app) as test_client:
+        test_client.headers["Authorization"] = f"Bearer {token}"
+        yield test_client
+
+
+@pytest.fixture
+async def anon_client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """A client with no credentials."""
     async with AsyncTestClient(app=app) as test_client:
         yield test_client
 

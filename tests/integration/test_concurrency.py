@@ -50,7 +50,7 @@ def send_concurrently(client: Client, requests: list[tuple[str, str, dict[str, A
 
     async def send_all() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=client.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=client.headers) as http:
             return await asyncio.gather(*(http.request(method, path, json=body) for method, path, body in requests))
 
     with peak_connections() as connections:

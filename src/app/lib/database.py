@@ -23,7 +23,8 @@ from app.lib.settings import get_settings
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from litestar.types import BeforeMessageSendHookHandler, Message, Scope
+    from litestar import Response
+    from litestar.types import BeforeMessageSendHookHandler, HTTPResponseStartEvent, Message, Scope
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[3] / "migrations"
 
@@ -49,6 +50,23 @@ _REPLACED_BODY = "_folio_failed_commit_body"
 _ENTITY_HEADERS = frozenset({b"content-type", b"content-length", b"location", b"etag", b"last-modified"})
 
 
+def _replace_with_problem(message: HTTPResponseStartEvent, scope: Scope, problem: Response[Any]) -> None:
+    """Turn the response about to start into `problem` (its body goes out in place of the original)."""
+    from litestar.serialization import encode_json
+
+    from app.lib.errors import PROBLEM_JSON
+
+    body = encode_json(problem.content)
+    headers: list[tuple[bytes, bytes]] = [
+        (name, value) for name, value in message.get("headers", []) if bytes(name).lower() not in _ENTITY_HEADERS
+    ]
+    headers += [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", b"%d" % len(body))]
+    headers += [(name.lower().encode(), value.encode()) for name, value in problem.headers.items()]
+    message["status"] = problem.status_code or 503
+    message["headers"] = headers
+    set_aa_scope_state(scope, _REPLACED_BODY, body)
+
+
 def _never_acknowledge_a_failed_commit(
     autocommit: Callable[[Message, Scope], Awaitable[None]], session_scope_key: str
 ) -> BeforeMessageSendHookHandler:
@@ -60,29 +78,22 @@ def _never_acknowledge_a_failed_commit(
     handler gives that error (503 when the database went away), and the stock hook then rolls back and
     closes the session as before.
     """
-    from litestar.serialization import encode_json
-
-    from app.lib.errors import PROBLEM_JSON, database_error_response
+    from app.lib.errors import database_error_response
+    from app.lib.jobs import discard_deferred_jobs, enqueue_deferred_jobs
 
     async def handler(message: Message, scope: Scope) -> None:
-        if message["type"] == "http.response.start" and 200 <= message["status"] < 300:
+        if message["type"] == "http.response.start" and not 200 <= message["status"] < 300:
+            discard_deferred_jobs(scope)
+        elif message["type"] == "http.response.start":
             session = get_aa_scope_state(scope, session_scope_key)
-            if session is not None:
-                try:
+            try:
+                if session is not None:
                     await session.commit()
-                except Exception as exc:  # answered as a problem below, never swallowed
-                    problem = database_error_response(exc)
-                    body = encode_json(problem.content)
-                    headers: list[tuple[bytes, bytes]] = [
-                        (name, value)
-                        for name, value in message.get("headers", [])
-                        if bytes(name).lower() not in _ENTITY_HEADERS
-                    ]
-                    headers += [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", b"%d" % len(body))]
-                    headers += [(name.lower().encode(), value.encode()) for name, value in problem.headers.items()]
-                    message["status"] = problem.status_code or 503
-                    message["headers"] = headers
-                    set_aa_scope_state(scope, _REPLACED_BODY, body)
+            except Exception as exc:  # answered as a problem, never swallowed
+                discard_deferred_jobs(scope)
+                _replace_with_problem(message, scope, database_error_response(exc))
+            else:
+                await enqueue_deferred_jobs(scope)
         elif message["type"] == "http.response.body":
             replacement: Any = get_aa_scope_state(scope, _REPLACED_BODY)
             if replacement is not None:

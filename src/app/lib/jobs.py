@@ -46,3 +46,35 @@ async def log_job(ctx: dict[str, Any]) -> None:
         duration_ms=duration_ms,
         error=job.error.splitlines()[-1] if job.error else None,
     )
+
+
+_DEFERRED_JOBS = "folio_deferred_jobs"
+
+
+def enqueue_after_commit(scope: Any, function: str, /, **kwargs: Any) -> None:
+    """Enqueue `function` once the request's transaction has committed; never if it rolls back.
+
+    `scope` is the ASGI scope (`request.scope`). The jobs go out from the autocommit hook in
+    `app.lib.database`, right after a successful COMMIT and before the response is sent.
+    """
+    scope.setdefault("state", {}).setdefault(_DEFERRED_JOBS, []).append((function, kwargs))
+
+
+def discard_deferred_jobs(scope: Any) -> None:
+    scope.get("state", {}).pop(_DEFERRED_JOBS, None)
+
+
+async def enqueue_deferred_jobs(scope: Any) -> None:
+    import structlog
+    from litestar_saq import SAQPlugin
+
+    deferred = scope.get("state", {}).pop(_DEFERRED_JOBS, None)
+    if not deferred:
+        return
+    queue = scope["app"].plugins.get(SAQPlugin).get_queue("default")
+    for function, kwargs in deferred:
+        try:
+            await enqueue(queue, function, **kwargs)
+        except Exception:
+            # The data is committed; a job that cannot be queued is logged loudly, not turned into an error.
+            structlog.get_logger("app.jobs").exception("could not enqueue job after commit", function=function)

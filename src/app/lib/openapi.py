@@ -41,5 +41,5 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
 
 READ = problem_responses(400, 404, 503)
 LIST = problem_responses(400, 503)
-WRITE = problem_responses(400, 404, 409, 413, 415, 503)
-DELETE = problem_responses(400, 404, 409, 503)
+WRITE = problem_responses(400, 401, 403, 404, 409, 413, 415, 503)
+DELETE = problem_responses(400, 401, 403, 404, 409, 503)

@@ -31,8 +31,13 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
         from advanced_alchemy.filters import FilterTypes
         from advanced_alchemy.service import OffsetPagination
         from litestar_saq import TaskQueues
+        from sqlalchemy.ext.asyncio import AsyncSession
 
         from app.__metadata__ import __version__
+        from app.db import models as m
+        from app.domain.accounts.authentication import authentication_middleware, session_middleware
+        from app.domain.accounts.controllers import AuthController, MeController, UserAdminController
+        from app.domain.accounts.services import ApiTokenService, SessionService, UserService
         from app.domain.authors.controllers import AuthorController
         from app.domain.authors.services import AuthorService
         from app.domain.books.controllers import BookController
@@ -40,6 +45,7 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
         from app.domain.system.controllers import SystemController
         from app.domain.tags.controllers import TagController
         from app.domain.tags.services import TagService
+        from app.lib.csrf import csrf_middleware
         from app.lib.errors import exception_handlers
         from app.lib.logging import configure_logging
         from app.lib.request import JsonCheckedRequest
@@ -57,10 +63,25 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
             path="/schema",
             render_plugins=[ScalarRenderPlugin()],
         )
-        app_config.route_handlers.extend([SystemController, AuthorController, BookController, TagController])
+        app_config.route_handlers.extend(
+            [
+                SystemController,
+                AuthController,
+                MeController,
+                UserAdminController,
+                AuthorController,
+                BookController,
+                TagController,
+            ]
+        )
         app_config.exception_handlers.update(exception_handlers)
         app_config.on_startup.insert(0, connect_queues)
-        app_config.middleware.insert(0, request_logging_middleware)
+        app_config.middleware[:0] = [
+            request_logging_middleware,
+            session_middleware(),
+            authentication_middleware,
+            csrf_middleware(),
+        ]
         app_config.request_class = JsonCheckedRequest
         app_config.signature_namespace.update(
             {
@@ -70,6 +91,11 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
                 "FilterTypes": FilterTypes,
                 "OffsetPagination": OffsetPagination,
                 "TaskQueues": TaskQueues,
+                "UserService": UserService,
+                "ApiTokenService": ApiTokenService,
+                "SessionService": SessionService,
+                "AsyncSession": AsyncSession,
+                "User": m.User,
             }
         )
         return app_config

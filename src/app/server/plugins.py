@@ -10,8 +10,19 @@ from litestar_saq import CronJob, QueueConfig, SAQConfig, SAQPlugin
 from app.lib.database import get_alchemy_config, get_database_url, plain_dsn
 from app.lib.settings import get_settings
 
-JOB_FUNCTIONS = ("app.domain.system.jobs.ping", "app.domain.system.jobs.sleep")
-CRON_JOBS: tuple[CronJob, ...] = ()
+JOB_FUNCTIONS = (
+    "app.domain.system.jobs.ping",
+    "app.domain.system.jobs.sleep",
+    "app.domain.accounts.jobs.send_verification_email",
+    "app.domain.accounts.jobs.send_password_reset_email",
+    "app.domain.accounts.jobs.delete_expired_credentials",
+)
+
+
+def _cron_jobs() -> list[CronJob]:
+    from app.domain.accounts.jobs import delete_expired_credentials
+
+    return [CronJob(delete_expired_credentials, cron="0 * * * *", timeout=300, retries=3)]
 
 
 @lru_cache(maxsize=1)
@@ -35,7 +46,7 @@ def get_saq_plugin() -> SAQPlugin:
                     dsn=queue_dsn(),
                     name="default",
                     tasks=list(JOB_FUNCTIONS),
-                    scheduled_tasks=list(CRON_JOBS),
+                    scheduled_tasks=_cron_jobs(),
                     concurrency=settings.queue.concurrency,
                     separate_process=not settings.queue.in_process,
                     after_process=["app.lib.jobs.log_job"],

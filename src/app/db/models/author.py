@@ -6,7 +6,7 @@ from uuid import UUID
 
 from advanced_alchemy.base import UUIDv7AuditBase
 from advanced_alchemy.mixins import SlugKey
-from sqlalchemy import CheckConstraint, Date, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.models.limits import LONG_TEXT_MAX, NAME_MAX
@@ -26,7 +26,9 @@ class Author(UUIDv7AuditBase, SlugKey):
     name: Mapped[str] = mapped_column(String(NAME_MAX), nullable=False, index=True)
     bio: Mapped[str | None] = mapped_column(Text, nullable=True)
     dob: Mapped[date | None] = mapped_column(Date, nullable=True)
-    created_by: Mapped[UUID | None] = mapped_column(nullable=True, index=True)
-    """The user who created the record; the foreign key arrives with the accounts domain."""
+    created_by: Mapped[UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    """The user who created the record; only they (or a superuser) may change or delete it."""
 
     books: Mapped[list[Book]] = relationship(back_populates="author", lazy="raise", passive_deletes="all")

@@ -40,8 +40,10 @@ class Book(UUIDv7AuditBase, SlugKey):
     published_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     author_id: Mapped[UUID] = mapped_column(ForeignKey("author.id", ondelete="RESTRICT"), nullable=False, index=True)
-    created_by: Mapped[UUID | None] = mapped_column(nullable=True, index=True)
-    """The user who created the record; the foreign key arrives with the accounts domain."""
+    created_by: Mapped[UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    """The user who created the record; only they (or a superuser) may change or delete it."""
 
     author: Mapped[Author] = relationship(back_populates="books", lazy="raise", innerjoin=True)
     tags: Mapped[list[Tag]] = relationship(secondary=book_tag, lazy="raise", order_by=Tag.name)

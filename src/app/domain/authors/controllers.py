@@ -1,14 +1,16 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from advanced_alchemy.filters import FilterTypes
 from advanced_alchemy.service import OffsetPagination
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import Dependency, Parameter
 from litestar.status_codes import HTTP_201_CREATED
 
+from app.db import models as m
+from app.domain.accounts.guards import requires_active_user
 from app.domain.authors import schemas as s
 from app.domain.authors.deps import author_dependencies
 from app.domain.authors.services import AuthorService
@@ -30,10 +32,18 @@ class AuthorController(Controller):
         results, total = await authors_service.get_many_and_count(*filters)
         return paginated([s.Author.from_model(row) for row in results], total, filters)
 
-    @post("/", operation_id="CreateAuthor", summary="Create an author", responses=openapi.WRITE)
-    async def create_author(self, authors_service: AuthorService, data: s.AuthorCreate) -> Response[s.Author]:
+    @post(
+        "/",
+        operation_id="CreateAuthor",
+        summary="Create an author",
+        guards=[requires_active_user],
+        responses=openapi.WRITE,
+    )
+    async def create_author(
+        self, request: Request[m.User, Any, Any], authors_service: AuthorService, data: s.AuthorCreate
+    ) -> Response[s.Author]:
         author = await authors_service.create_author(
-            {"name": data.name, "bio": data.bio, "dob": data.dob}, created_by=None
+            {"name": data.name, "bio": data.bio, "dob": data.dob}, created_by=request.user.id
         )
         return Response(
             s.Author.from_model(author),
@@ -51,16 +61,27 @@ class AuthorController(Controller):
     async def get_author_by_slug(self, authors_service: AuthorService, slug: str) -> s.Author:
         return s.Author.from_model(await authors_service.get_one(slug=slug))
 
-    @patch("/{author_id:str}", operation_id="UpdateAuthor", summary="Change an author", responses=openapi.WRITE)
-    async def update_author(self, authors_service: AuthorService, author_id: UUID, data: s.AuthorUpdate) -> s.Author:
-        author = await authors_service.update_author(author_id, data.to_changes())
+    @patch(
+        "/{author_id:str}",
+        operation_id="UpdateAuthor",
+        summary="Change an author (its creator or a superuser)",
+        guards=[requires_active_user],
+        responses=openapi.WRITE,
+    )
+    async def update_author(
+        self, request: Request[m.User, Any, Any], authors_service: AuthorService, author_id: UUID, data: s.AuthorUpdate
+    ) -> s.Author:
+        author = await authors_service.update_author(author_id, data.to_changes(), actor=request.user)
         return s.Author.from_model(author)
 
     @delete(
         "/{author_id:str}",
+        guards=[requires_active_user],
         operation_id="DeleteAuthor",
         summary="Delete an author without books",
         responses=openapi.DELETE,
     )
-    async def delete_author(self, authors_service: AuthorService, author_id: UUID) -> None:
-        await authors_service.delete_author(author_id)
+    async def delete_author(
+        self, request: Request[m.User, Any, Any], authors_service: AuthorService, author_id: UUID
+    ) -> None:
+        await authors_service.delete_author(author_id, actor=request.user)

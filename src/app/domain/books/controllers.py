@@ -1,14 +1,16 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from advanced_alchemy.filters import FilterTypes
 from advanced_alchemy.service import OffsetPagination
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import Dependency, Parameter
 from litestar.status_codes import HTTP_201_CREATED
 
+from app.db import models as m
+from app.domain.accounts.guards import requires_active_user
 from app.domain.books import schemas as s
 from app.domain.books.deps import book_dependencies
 from app.domain.books.services import BookRepository, BookService
@@ -35,8 +37,16 @@ class BookController(Controller):
         results, total = await books_service.get_many_and_count(*filters, *conditions)
         return paginated([s.Book.from_model(row) for row in results], total, filters)
 
-    @post("/", operation_id="CreateBook", summary="Create a book", responses=openapi.WRITE)
-    async def create_book(self, books_service: BookService, data: s.BookCreate) -> Response[s.Book]:
+    @post(
+        "/",
+        operation_id="CreateBook",
+        summary="Create a book",
+        guards=[requires_active_user],
+        responses=openapi.WRITE,
+    )
+    async def create_book(
+        self, request: Request[m.User, Any, Any], books_service: BookService, data: s.BookCreate
+    ) -> Response[s.Book]:
         book = await books_service.create_book(
             {
                 "title": data.title,
@@ -46,7 +56,7 @@ class BookController(Controller):
                 "description": data.description,
                 "tags": data.tags,
             },
-            created_by=None,
+            created_by=request.user.id,
         )
         return Response(
             s.Book.from_model(book),
@@ -64,14 +74,23 @@ class BookController(Controller):
 
     @patch(
         "/{book_id:str}",
+        guards=[requires_active_user],
         operation_id="UpdateBook",
         summary="Change a book; `tags` replaces the whole set",
         responses=openapi.WRITE,
     )
-    async def update_book(self, books_service: BookService, book_id: UUID, data: s.BookUpdate) -> s.Book:
-        book = await books_service.update_book(book_id, data.to_changes())
+    async def update_book(
+        self, request: Request[m.User, Any, Any], books_service: BookService, book_id: UUID, data: s.BookUpdate
+    ) -> s.Book:
+        book = await books_service.update_book(book_id, data.to_changes(), actor=request.user)
         return s.Book.from_model(book)
 
-    @delete("/{book_id:str}", operation_id="DeleteBook", summary="Delete a book", responses=openapi.DELETE)
-    async def delete_book(self, books_service: BookService, book_id: UUID) -> None:
-        await books_service.delete(book_id)
+    @delete(
+        "/{book_id:str}",
+        operation_id="DeleteBook",
+        summary="Delete a book (its creator or a superuser)",
+        guards=[requires_active_user],
+        responses=openapi.DELETE,
+    )
+    async def delete_book(self, request: Request[m.User, Any, Any], books_service: BookService, book_id: UUID) -> None:
+        await books_service.delete_book(book_id, actor=request.user)

@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.db import models as m
+from app.domain.accounts.guards import ensure_owner_or_superuser
 from app.domain.tags.services import TagService
 from app.lib.errors import ConflictError
 from app.lib.services import SluggedService, SlugRepository
@@ -71,9 +72,10 @@ class BookService(SluggedService[m.Book]):
         tags = await TagService(session=self.repository.session).get_or_create_many(tag_names)
         return await self.create_with_slug({**data, "author": author, "tags": tags, "created_by": created_by})
 
-    async def update_book(self, book_id: UUID, changes: dict[str, Any]) -> m.Book:
+    async def update_book(self, book_id: UUID, changes: dict[str, Any], *, actor: m.User) -> m.Book:
         """Apply `changes`; `tags`, when given, replaces the whole set. The slug never changes."""
         book = await self.get(book_id)
+        ensure_owner_or_superuser(book, actor)
         if "author_id" in changes:
             book.author = await self._author(changes.pop("author_id"))
         if "isbn" in changes and changes["isbn"] != book.isbn:
@@ -83,3 +85,8 @@ class BookService(SluggedService[m.Book]):
         for field, value in changes.items():
             setattr(book, field, value)
         return await self.update(book, auto_refresh=False)
+
+    async def delete_book(self, book_id: UUID, *, actor: m.User) -> None:
+        book = await self.get(book_id)
+        ensure_owner_or_superuser(book, actor)
+        await self.delete(book.id)

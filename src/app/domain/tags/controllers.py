@@ -9,6 +9,7 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import Dependency
 from litestar.status_codes import HTTP_201_CREATED
 
+from app.domain.accounts.guards import requires_active_user, requires_superuser
 from app.domain.tags import schemas as s
 from app.domain.tags.deps import tag_dependencies
 from app.domain.tags.services import TagService
@@ -30,7 +31,7 @@ class TagController(Controller):
         results, total = await tags_service.get_many_and_count(*filters)
         return paginated([s.Tag.from_model(row) for row in results], total, filters)
 
-    @post("/", operation_id="CreateTag", summary="Create a tag", responses=openapi.WRITE)
+    @post("/", operation_id="CreateTag", summary="Create a tag", guards=[requires_active_user], responses=openapi.WRITE)
     async def create_tag(self, tags_service: TagService, data: s.TagWrite) -> Response[s.Tag]:
         tag = await tags_service.create_tag(data.name)
         body = s.Tag(id=tag.id, name=tag.name, slug=tag.slug, book_count=0)
@@ -42,6 +43,7 @@ class TagController(Controller):
 
     @patch(
         "/{tag_id:str}",
+        guards=[requires_superuser],
         operation_id="RenameTag",
         summary="Rename a tag (superusers); its slug stays",
         responses=openapi.WRITE,
@@ -52,6 +54,7 @@ class TagController(Controller):
 
     @delete(
         "/{tag_id:str}",
+        guards=[requires_superuser],
         operation_id="DeleteTag",
         summary="Delete a tag and remove it from its books (superusers)",
         responses=openapi.DELETE,

@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from litestar.exceptions import NotFoundException, ValidationException
+from sqlalchemy import delete, select, update
+
+from app.db import models as m
+from app.domain.accounts.password_policy import password_problems
+from app.lib.crypt import hash_password, new_token, token_digest, verify_password
+from app.lib.errors import ConflictError
+
+API_TOKEN_PREFIX = "folio_"  # noqa: S105 - a public prefix, not a secret
+"""Every API token starts with this, so leaked tokens are easy to recognise (and to scan for)."""
+
+
+def ensure_password_acceptable(password: str, email: str, field: str = "password") -> None:
+    """Raise a 400 naming `field` when the password breaks the policy."""
+    problems = password_problems(password, email)
+    if problems:
+        messages = [field + problem.removeprefix("password") for problem in problems]
+        raise ValidationException(
+            detail="; ".join(messages),
+            extra=[{"key": field, "message": message, "source": "body"} for message in messages],
+        )
+
+
+class UserRepository(SQLAlchemyAsyncRepository[m.User]):
+    model_type = m.User
+
+
+class UserService(SQLAlchemyAsyncRepositoryService[m.User]):
+    repository_type = UserRepository
+
+    async def to_model_on_create(self, data: Any) -> Any:
+        data = dict(data)
+        password = data.pop("password")
+        data["email"] = data["email"].lower()
+        ensure_password_acceptable(password, data["email"])
+        data["hashed_password"] = await hash_password(password)
+        return data
+
+    async def sign_up(self, *, email: str, password: str, name: str, is_superuser: bool = False) -> m.User:
+        if await self.exists(email=email.lower()):
+            msg = "An account with this email already exists."
+            raise ConflictError(detail=msg)
+        return await self.create(
+            {"email": email, "password": password, "name": name, "is_superuser": is_superuser}, auto_refresh=False
+        )
+
+    async def authenticate(self, email: str, password: str) -> m.User | None:
+        """The one place credentials are checked: the active user with this email and password, else None.
+
+        An unknown email costs the same hashing work as a wrong password. A hash made with outdated
+        parameters is replaced by a current one.
+        """
+        user = await self.get_one_or_none(email=email.lower())
+        valid, new_hash = await verify_password(password, user.hashed_password if user else None)
+        if user is None or not valid or not user.is_active:
+            return None
+        if new_hash is not None:
+            user.hashed_password = new_hash
+            await self.repository.session.flush()
+        return user
+
+    async def change_password(self, user: m.User, current_password: str, new_password: str) -> None:
+        valid, _ = await verify_password(current_password, user.hashed_password)
+        if not valid:
+            raise ValidationException(
+                detail="currentPassword is wrong",
+                extra=[{"key": "currentPassword", "message": "currentPassword is wrong", "source": "body"}],
+            )
+        await self.set_password(user, new_password, field="newPassword")
+
+    async def set_password(self, user: m.User, password: str, field: str = "password") -> None:
+        ensure_password_acceptable(password, user.email, field)
+        user.hashed_password = await hash_password(password)
+        await self.update(user, auto_refresh=False)
+
+    async def update_by_admin(self, user_id: UUID, changes: dict[str, Any]) -> m.User:
+        user = await self.get(user_id)
+        for field, value in changes.items():
+            setattr(user, field, value)
+        user = await self.update(user, auto_refresh=False)
+        if changes.get("is_active") is False:
+            await self.revoke_sessions(user.id)
+            await self.revoke_api_tokens(user.id)
+        return user
+
+    async def revoke_sessions(self, user_id: UUID, *, keep_session_id: str | None = None) -> None:
+        statement = delete(m.UserSession).where(m.UserSession.user_id == user_id)
+        if keep_session_id is not None:
+            statement = statement.where(m.UserSession.session_id != keep_session_id)
+        await self.repository.session.execute(statement)
+
+    async def revoke_api_tokens(self, user_id: UUID) -> None:
+        await self.repository.session.execute(delete(m.ApiToken).where(m.ApiToken.user_id == user_id))
+
+
+class AccountTokenService:
+    """Single-use, expiring tokens sent by email; only their hashes are stored."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    async def issue(self, user_id: UUID, purpose: str, max_age: int) -> str:
+        token = new_token()
+        self.session.add(
+            m.AccountToken(
+                user_id=user_id,
+                purpose=purpose,
+                token_hash=token_digest(token),
+                expires_at=datetime.now(UTC) + timedelta(seconds=max_age),
+            )
+        )
+        await self.session.flush()
+        return token
+
+    async def consume(self, token: str, purpose: str) -> UUID | None:
+        """Mark the token used and return its user, or None when it is unknown, used or expired."""
+        now = datetime.now(UTC)
+        statement = (
+            update(m.AccountToken)
+            .where(
+                m.AccountToken.token_hash == token_digest(token),
+                m.AccountToken.purpose == purpose,
+                m.AccountToken.used_at.is_(None),
+                m.AccountToken.expires_at > now,
+            )
+            .values(used_at=now)
+            .returning(m.AccountToken.user_id)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+
+class ApiTokenRepository(SQLAlchemyAsyncRepository[m.ApiToken]):
+    model_type = m.ApiToken
+
+
+class ApiTokenService(SQLAlchemyAsyncRepositoryService[m.ApiToken]):
+    repository_type = ApiTokenRepository
+
+    async def create_token(self, user_id: UUID, name: str, expires_in_days: int | None) -> tuple[m.ApiToken, str]:
+        token = new_token(API_TOKEN_PREFIX)
+        expires_at = datetime.now(UTC) + timedelta(days=expires_in_days) if expires_in_days else None
+        row = await self.create(
+            {"user_id": user_id, "name": name, "token_hash": token_digest(token), "expires_at": expires_at},
+            auto_refresh=False,
+        )
+        return row, token
+
+    async def list_for(self, user_id: UUID) -> list[m.ApiToken]:
+        return list(await self.list(m.ApiToken.user_id == user_id, order_by=[m.ApiToken.created_at.desc()]))
+
+    async def revoke(self, user_id: UUID, token_id: UUID) -> None:
+        deleted = await self.repository.session.execute(
+            delete(m.ApiToken).where(m.ApiToken.id == token_id, m.ApiToken.user_id == user_id).returning(m.ApiToken.id)
+        )
+        if deleted.scalar_one_or_none() is None:
+            raise NotFoundException(detail="No such token")
+
+
+class SessionService:
+    """A user's own browser sessions."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    async def list_for(self, user_id: UUID) -> list[m.UserSession]:
+        statement = (
+            select(m.UserSession)
+            .where(m.UserSession.user_id == user_id, m.UserSession.expires_at > datetime.now(UTC))
+            .order_by(m.UserSession.created_at.desc())
+        )
+        return list((await self.session.scalars(statement)).all())
+
+    async def revoke(self, user_id: UUID, session_row_id: UUID) -> None:
+        deleted = await self.session.execute(
+            delete(m.UserSession)
+            .where(m.UserSession.id == session_row_id, m.UserSession.user_id == user_id)
+            .returning(m.UserSession.id)
+        )
+        if deleted.scalar_one_or_none() is None:
+            raise NotFoundException(detail="No such session")

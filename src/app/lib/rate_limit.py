@@ -1,0 +1,67 @@
+"""Fixed-window counters kept in PostgreSQL, so limits hold across every server process.
+
+Counters are written in their own short transaction: a request that ends in an error (and so rolls
+back its own transaction) still counts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, text
+
+from app.db.models import rate_limit_counter
+from app.lib.database import get_alchemy_config
+
+_HIT = text(
+    """
+    INSERT INTO rate_limit_counter AS c (key, hits, window_ends_at)
+    VALUES (:key, 1, now() + make_interval(secs => :window))
+    ON CONFLICT (key) DO UPDATE SET
+        hits = CASE WHEN c.window_ends_at <= now() THEN 1 ELSE c.hits + 1 END,
+        window_ends_at = CASE WHEN c.window_ends_at <= now() THEN EXCLUDED.window_ends_at ELSE c.window_ends_at END
+    RETURNING hits, window_ends_at
+    """
+)
+
+
+@dataclass(frozen=True)
+class WindowCount:
+    hits: int
+    window_ends_at: datetime
+
+    def retry_after(self) -> int:
+        """Whole seconds until the window resets (at least 1)."""
+        return max(1, math.ceil((self.window_ends_at - datetime.now(UTC)).total_seconds()))
+
+
+async def hit(key: str, window: timedelta) -> WindowCount:
+    """Count one event for `key` in the current window and return the window's count."""
+    async with get_alchemy_config().get_engine().begin() as connection:
+        row = (await connection.execute(_HIT, {"key": key, "window": window.total_seconds()})).one()
+    return WindowCount(hits=row.hits, window_ends_at=row.window_ends_at)
+
+
+async def current(key: str) -> WindowCount | None:
+    """The count of `key`'s window still running, if any."""
+    statement = select(rate_limit_counter.c.hits, rate_limit_counter.c.window_ends_at).where(
+        rate_limit_counter.c.key == key, rate_limit_counter.c.window_ends_at > func.now()
+    )
+    async with get_alchemy_config().get_engine().connect() as connection:
+        row = (await connection.execute(statement)).one_or_none()
+    return WindowCount(hits=row.hits, window_ends_at=row.window_ends_at) if row else None
+
+
+async def reset(key: str) -> None:
+    async with get_alchemy_config().get_engine().begin() as connection:
+        await connection.execute(rate_limit_counter.delete().where(rate_limit_counter.c.key == key))
+
+
+async def delete_finished_windows() -> int:
+    async with get_alchemy_config().get_engine().begin() as connection:
+        result = await connection.execute(
+            rate_limit_counter.delete().where(rate_limit_counter.c.window_ends_at <= func.now())
+        )
+    return int(result.rowcount or 0)
