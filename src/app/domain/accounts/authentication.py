@@ -83,6 +83,9 @@ class UserSessionBackend(SQLAlchemyAsyncSessionBackend):
             await self._write(
                 connection, self._upsert(session_id, self.serialize_data(scope_session, connection.scope))
             )
+        previous_id = connection.cookies.get(self.config.key)
+        if state.get(_NEW_SESSION_ID) and previous_id and previous_id != session_id:
+            await self._write(connection, delete(m.UserSession).where(m.UserSession.session_id == previous_id))
         headers.add("Set-Cookie", Cookie(value=session_id, key=self.config.key, **cookie).to_header(header=""))
 
     def _upsert(self, session_id: str, data: bytes) -> Executable:
