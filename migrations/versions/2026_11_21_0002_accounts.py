@@ -13,7 +13,6 @@ import advanced_alchemy.types
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0002_accounts"
 down_revision: str | None = "0001_catalogue"
 branch_labels: str | Sequence[str] | None = None

@@ -70,6 +70,14 @@ async def test_request_id_is_echoed_or_generated(client: AsyncTestClient[Litesta
     assert problem.status_code == 404
     assert problem.headers["x-request-id"] == given, "error responses carry the id too"
 
+    unknown_route = await client.get("/no/such/route", headers={"X-Request-ID": given})
+    assert unknown_route.status_code == 404
+    assert unknown_route.headers["x-request-id"] == given, "so do responses made before any route is found"
+
+    bad_token = await client.get("/api/me", headers={"X-Request-ID": given, "Authorization": "Bearer folio_nope"})
+    assert bad_token.status_code == 401
+    assert bad_token.headers["x-request-id"] == given, "and errors raised by middleware"
+
 
 @pytest.mark.slow
 def test_json_logs_one_line_per_request(tmp_path: Path) -> None:

@@ -26,6 +26,8 @@ from app.db.models import Author
 from app.lib.database import get_alchemy_config, plain_dsn
 from app.lib.errors import PROBLEM_JSON
 from tests.conftest import TEST_DATABASE_URL
+from tests.support import db
+from tests.support.csrf import csrf_headers_sync
 from tests.support.processes import (
     EmbeddedCluster,
     ManagedProcess,
@@ -71,6 +73,21 @@ class Deployment:
     cluster: EmbeddedCluster
     server: ManagedProcess
     base_url: str
+    api_token: str
+    """A bearer token of a user signed up on this server: writing needs someone signed in."""
+
+
+def _sign_up_for_a_token(base_url: str) -> str:
+    """What a script's owner does: sign up in the browser way (CSRF cookie), then create an API token."""
+    with httpx.Client(base_url=base_url, timeout=15.0) as client:
+        headers = csrf_headers_sync(client)
+        email = f"writer-{uuid.uuid4().hex[:10]}@example.com"
+        signup = {"email": email, "password": "restart drill passphrase", "name": "Writer"}
+        signed_up = client.post("/api/auth/signup", json=signup, headers=headers)
+        assert signed_up.status_code == 201, signed_up.text
+        created = client.post("/api/me/tokens", json={"name": "restart drill"}, headers=headers)
+        assert created.status_code == 201, created.text
+        return str(created.json()["token"])
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +102,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         assert migrated.returncode == 0, migrated.stdout + migrated.stderr
         server, base_url = start_server(env, logs)
         wait_for_http(base_url, server, timeout=60)
-        yield Deployment(data_dir, cluster, server, base_url)
+        yield Deployment(data_dir, cluster, server, base_url, _sign_up_for_a_token(base_url))
         code, _ = server.stop()
         # uvicorn shuts down gracefully, then re-raises the signal it caught.
         assert code in {0, -signal.SIGTERM}, server.output()
@@ -98,7 +115,10 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-async def _drive(client: httpx.AsyncClient, kind: str, outcomes: list[Outcome], stop: asyncio.Event) -> None:
+async def _drive(
+    client: httpx.AsyncClient, kind: str, outcomes: list[Outcome], stop: asyncio.Event, api_token: str
+) -> None:
+    writer = {"Authorization": f"Bearer {api_token}"}
     while not stop.is_set():
         started = time.monotonic()
         author_id = None
@@ -106,7 +126,8 @@ async def _drive(client: httpx.AsyncClient, kind: str, outcomes: list[Outcome], 
             if kind == "read":
                 response = await client.get("/api/books", params={"pageSize": 5})
             else:
-                response = await client.post("/api/authors", json={"name": f"Restart {uuid.uuid4().hex[:12]}"})
+                name = f"Restart {uuid.uuid4().hex[:12]}"
+                response = await client.post("/api/authors", json={"name": name}, headers=writer)
                 if response.status_code == 201:
                     author_id = response.json()["id"]
             status = response.status_code
@@ -171,7 +192,7 @@ async def test_requests_survive_a_postgres_restart(deployment: Deployment) -> No
     limits = httpx.Limits(max_connections=2 * WORKERS_PER_KIND)
     async with httpx.AsyncClient(base_url=deployment.base_url, timeout=15.0, limits=limits) as client:
         drivers = [
-            asyncio.create_task(_drive(client, kind, outcomes, stop))
+            asyncio.create_task(_drive(client, kind, outcomes, stop, deployment.api_token))
             for kind in ("read", "write")
             for _ in range(WORKERS_PER_KIND)
         ]
@@ -241,11 +262,13 @@ def _backend_killed_at_next_commit() -> Iterator[list[int]]:
 
 async def test_a_write_whose_commit_fails_is_not_answered_as_created(client: AsyncTestClient[Litestar]) -> None:
     name = f"Lost {uuid.uuid4().hex[:12]}"
+    # The API token's first use records when it was used (a commit of its own); get that out of the way,
+    # so the next commit is the one of the INSERT below.
+    assert (await client.get("/api/me")).status_code == 200
     with _backend_killed_at_next_commit() as killed:
         response = await client.post("/api/authors", json={"name": name})
     assert killed, "the commit hook never ran"
-    async with get_alchemy_config().get_session() as session:
-        exists = await session.scalar(select(func.count()).select_from(Author).where(Author.name == name))
+    exists = await db.scalar(select(func.count()).select_from(Author).where(Author.name == name))
     assert exists == 0, "the commit was killed, yet the row exists"
     assert response.status_code == 503, f"a write that was never committed was answered {response.status_code}"
     assert response.headers["content-type"].startswith("application/problem+json")

@@ -80,11 +80,13 @@ async def test_wrong_types_are_400_and_name_the_field(client, path, body, field)
 @pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
 @pytest.mark.parametrize("resource", ["authors", "books", "tags"])
 @pytest.mark.parametrize("bad_id", ["not-a-uuid", "123", "01900000-0000-7000-8000-00000000000g", "%00", "..."])
-async def test_invalid_uuid_in_path_is_400(client, method, resource, bad_id):
+async def test_invalid_uuid_in_path_is_400(client, admin_client, method, resource, bad_id):
     kwargs: dict[str, Any] = {"json": {}} if method == "PATCH" else {}
+    # Renaming and deleting tags is for superusers: anyone else is turned away before the id is read.
+    caller = admin_client if resource == "tags" and method != "GET" else client
 
     id_field = f"{resource.removesuffix('s')}Id"
-    problem = assert_problem(await client.request(method, f"/api/{resource}/{bad_id}", **kwargs), 400, id_field)
+    problem = assert_problem(await caller.request(method, f"/api/{resource}/{bad_id}", **kwargs), 400, id_field)
 
     assert {error["source"] for error in problem["errors"] if error["field"] == id_field} == {"path"}
 

@@ -57,6 +57,17 @@ async def statements_for(client: Client, path: str, **params: Any) -> tuple[dict
     return page, statements
 
 
+AUTHENTICATION_STATEMENTS = 1
+"""What recognising the caller costs: one lookup of the API token together with its user."""
+
+
+async def assert_signed_in_adds_a_fixed_cost(client: Client, path: str, anonymous: list[str], **params: Any) -> None:
+    """The same list read with an API token costs the anonymous statements plus a fixed few, whatever the page size."""
+    for page_size in (1, 100):
+        _, statements = await statements_for(client, path, **{**params, "pageSize": page_size})
+        assert len(statements) == len(anonymous) + AUTHENTICATION_STATEMENTS, statements
+
+
 # Pagination envelope
 
 
@@ -331,15 +342,15 @@ async def test_filters_combine(client):
 # A fixed number of statements per list, whatever the page size
 
 
-async def test_book_list_runs_a_fixed_number_of_statements(client):
+async def test_book_list_runs_a_fixed_number_of_statements(client, anon_client):
     authors = [await create_author(client, f"Author {i}") for i in range(3)]
     for i in range(30):
         tags = [f"Tag {(i + k) % 7}" for k in range(3)]
         await create_book(client, authors[i % 3]["id"], title=f"Book {i}", publishedYear=1900 + i, tags=tags)
 
-    one, one_statements = await statements_for(client, "/api/books", pageSize=1)
-    hundred, hundred_statements = await statements_for(client, "/api/books", pageSize=100)
-    filtered, filtered_statements = await statements_for(client, "/api/books", pageSize=100, tag="tag-1")
+    one, one_statements = await statements_for(anon_client, "/api/books", pageSize=1)
+    hundred, hundred_statements = await statements_for(anon_client, "/api/books", pageSize=100)
+    filtered, filtered_statements = await statements_for(anon_client, "/api/books", pageSize=100, tag="tag-1")
 
     assert len(one["items"]) == 1
     assert len(hundred["items"]) == 30
@@ -349,32 +360,36 @@ async def test_book_list_runs_a_fixed_number_of_statements(client):
     assert 1 <= len(one_statements) <= 3, one_statements
     assert len(hundred_statements) == len(one_statements), hundred_statements
     assert len(filtered_statements) == len(one_statements), filtered_statements
+    await assert_signed_in_adds_a_fixed_cost(client, "/api/books", one_statements)
+    await assert_signed_in_adds_a_fixed_cost(client, "/api/books", one_statements, tag="tag-1")
 
 
-async def test_author_list_runs_a_fixed_number_of_statements(client):
+async def test_author_list_runs_a_fixed_number_of_statements(client, anon_client):
     for i in range(25):
         author = await create_author(client, f"Author {i}")
         await create_book(client, author["id"], title=f"Book {i}", tags=["Shared"])
 
-    one, one_statements = await statements_for(client, "/api/authors", pageSize=1)
-    hundred, hundred_statements = await statements_for(client, "/api/authors", pageSize=100)
+    one, one_statements = await statements_for(anon_client, "/api/authors", pageSize=1)
+    hundred, hundred_statements = await statements_for(anon_client, "/api/authors", pageSize=100)
 
     assert len(one["items"]) == 1
     assert len(hundred["items"]) == 25
     assert 1 <= len(one_statements) <= 2, one_statements
     assert len(hundred_statements) == len(one_statements), hundred_statements
+    await assert_signed_in_adds_a_fixed_cost(client, "/api/authors", one_statements)
 
 
-async def test_tag_list_runs_a_fixed_number_of_statements(client):
+async def test_tag_list_runs_a_fixed_number_of_statements(client, anon_client):
     author = await create_author(client)
     for i in range(25):
         await create_book(client, author["id"], title=f"Book {i}", tags=[f"Tag {i}", f"Tag {i + 1}"])
 
-    one, one_statements = await statements_for(client, "/api/tags", pageSize=1, orderBy="bookCount")
-    hundred, hundred_statements = await statements_for(client, "/api/tags", pageSize=100, orderBy="bookCount")
+    one, one_statements = await statements_for(anon_client, "/api/tags", pageSize=1, orderBy="bookCount")
+    hundred, hundred_statements = await statements_for(anon_client, "/api/tags", pageSize=100, orderBy="bookCount")
 
     assert len(one["items"]) == 1
     assert len(hundred["items"]) == 26
     assert sum(tag["bookCount"] for tag in hundred["items"]) == 50
     assert 1 <= len(one_statements) <= 2, one_statements
     assert len(hundred_statements) == len(one_statements), hundred_statements
+    await assert_signed_in_adds_a_fixed_cost(client, "/api/tags", one_statements, orderBy="bookCount")

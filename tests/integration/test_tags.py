@@ -43,10 +43,10 @@ async def test_bad_name_is_400(client, name):
     assert_problem(await client.post("/api/tags", json={"name": name}), 400, "name")
 
 
-async def test_unknown_tag_is_404(client):
+async def test_unknown_tag_is_404(client, admin_client):
     assert_problem(await client.get(f"/api/tags/{UNKNOWN_ID}"), 404)
-    assert_problem(await client.patch(f"/api/tags/{UNKNOWN_ID}", json={"name": "X"}), 404)
-    assert_problem(await client.delete(f"/api/tags/{UNKNOWN_ID}"), 404)
+    assert_problem(await admin_client.patch(f"/api/tags/{UNKNOWN_ID}", json={"name": "X"}), 404)
+    assert_problem(await admin_client.delete(f"/api/tags/{UNKNOWN_ID}"), 404)
 
 
 async def test_book_count(client):
@@ -70,12 +70,12 @@ async def test_tag_created_by_a_book_keeps_the_first_name_given(client):
     assert [t["name"] for t in book["tags"]] == ["Hard SF"]
 
 
-async def test_rename_keeps_the_slug_and_shows_in_books(client):
+async def test_rename_keeps_the_slug_and_shows_in_books(client, admin_client):
     author = await create_author(client)
     book = await create_book(client, author["id"], tags=["Sci Fi"])
     tag_id = book["tags"][0]["id"]
 
-    response = await client.patch(f"/api/tags/{tag_id}", json={"name": "Science Fiction"})
+    response = await admin_client.patch(f"/api/tags/{tag_id}", json={"name": "Science Fiction"})
 
     assert response.status_code == 200
     renamed = response.json()
@@ -89,20 +89,20 @@ async def test_rename_keeps_the_slug_and_shows_in_books(client):
 
 
 @pytest.mark.parametrize("name", ["", "!!!", "x" * 256])
-async def test_rename_validates_the_name(client, name):
+async def test_rename_validates_the_name(client, admin_client, name):
     tag = await create_tag(client, "Fantasy")
 
-    assert_problem(await client.patch(f"/api/tags/{tag['id']}", json={"name": name}), 400, "name")
+    assert_problem(await admin_client.patch(f"/api/tags/{tag['id']}", json={"name": name}), 400, "name")
     assert (await client.get(f"/api/tags/{tag['id']}")).json() == tag
 
 
-async def test_delete_tag_removes_it_from_its_books(client):
+async def test_delete_tag_removes_it_from_its_books(client, admin_client):
     author = await create_author(client)
     first = await create_book(client, author["id"], title="One", tags=["Doomed", "Kept"])
     second = await create_book(client, author["id"], title="Two", tags=["Doomed"])
     doomed = next(t for t in first["tags"] if t["slug"] == "doomed")
 
-    response = await client.delete(f"/api/tags/{doomed['id']}")
+    response = await admin_client.delete(f"/api/tags/{doomed['id']}")
 
     assert response.status_code == 204
     assert response.content == b""

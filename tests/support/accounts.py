@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from functools import cache
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import models as m
 from app.lib.crypt import new_token, password_context, token_digest
-from app.lib.database import get_alchemy_config
+from tests.support.db import run_db
 
-TEST_PASSWORD = "a sturdy test passphrase"  # noqa: S105 - a test fixture's password
+TEST_PASSWORD = "a sturdy test passphrase"
 
 
 @cache
@@ -18,7 +21,12 @@ def _test_password_hash() -> str:
 
 
 async def create_user(
-    *, email: str | None = None, name: str = "Test User", is_superuser: bool = False, is_active: bool = True
+    *,
+    email: str | None = None,
+    name: str = "Test User",
+    is_superuser: bool = False,
+    is_active: bool = True,
+    is_verified: bool = True,
 ) -> m.User:
     user = m.User(
         email=email or f"user-{uuid.uuid4().hex[:10]}@example.com",
@@ -26,19 +34,24 @@ async def create_user(
         hashed_password=_test_password_hash(),
         is_superuser=is_superuser,
         is_active=is_active,
-        is_verified=True,
+        is_verified=is_verified,
     )
-    async with get_alchemy_config().get_session() as session:
+
+    async def insert(session: AsyncSession) -> None:
         session.add(user)
         await session.commit()
-    await get_alchemy_config().get_engine().dispose()
+        await session.refresh(user)
+
+    await run_db(insert)
     return user
 
 
-async def create_api_token(user: m.User, name: str = "tests") -> str:
+async def create_api_token(user: m.User, name: str = "tests", *, expires_at: datetime | None = None) -> str:
     token = new_token("folio_")
-    async with get_alchemy_config().get_session() as session:
-        session.add(m.ApiToken(user_id=user.id, name=name, token_hash=token_digest(token)))
+
+    async def insert(session: AsyncSession) -> None:
+        session.add(m.ApiToken(user_id=user.id, name=name, token_hash=token_digest(token), expires_at=expires_at))
         await session.commit()
-    await get_alchemy_config().get_engine().dispose()
+
+    await run_db(insert)
     return token

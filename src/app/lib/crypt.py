@@ -3,20 +3,34 @@
 Hashing and verifying take tens of milliseconds of CPU, so they run in a worker thread, never on
 the event loop. Parameters are at least OWASP's minimum for Argon2id (19 MiB, 2 passes, 1 lane);
 a hash made with weaker parameters is reported as needing an upgrade when it is verified.
+
+At most one hash per CPU core is computed at a time (`_HASHING_SLOTS`); further ones wait in their
+worker thread. More would not finish any sooner, but would each take 19 MiB and crowd the event
+loop's thread off the CPU: a burst of logins must not slow down every other request.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+import threading
 from functools import lru_cache
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import anyio
 from passlib.context import CryptContext
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
 ARGON2_MEMORY_KIB = 19 * 1024
 ARGON2_TIME_COST = 2
 ARGON2_PARALLELISM = 1
+_HASHING_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
 
 @lru_cache(maxsize=1)
@@ -35,8 +49,18 @@ def _dummy_hash() -> str:
     return password_context().hash(secrets.token_urlsafe(16))
 
 
+async def _in_thread(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run `function` in a worker thread once a hashing slot is free (the wait happens in that thread)."""
+
+    def run() -> R:
+        with _HASHING_SLOTS:
+            return function(*args, **kwargs)
+
+    return await anyio.to_thread.run_sync(run)
+
+
 async def hash_password(password: str) -> str:
-    return await anyio.to_thread.run_sync(password_context().hash, password)
+    return await _in_thread(password_context().hash, password)
 
 
 async def verify_password(password: str, hashed: str | None) -> tuple[bool, str | None]:
@@ -47,9 +71,10 @@ async def verify_password(password: str, hashed: str | None) -> tuple[bool, str 
     """
     context = password_context()
     if hashed is None:
-        await anyio.to_thread.run_sync(context.verify, password, _dummy_hash())
+        # `_dummy_hash()` is made on first use: in the thread too, never on the event loop.
+        await _in_thread(lambda: context.verify(password, _dummy_hash()))
         return False, None
-    valid, new_hash = await anyio.to_thread.run_sync(context.verify_and_update, password, hashed)
+    valid, new_hash = await _in_thread(context.verify_and_update, password, hashed)
     return bool(valid), new_hash
 
 

@@ -29,35 +29,35 @@ def _request_id(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
-def request_logging_middleware(app: ASGIApp) -> ASGIApp:
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await app(scope, receive, send)
-            return
-        request_id = _request_id(scope)
-        status = 500
-        started = time.perf_counter()
+async def serve_logged(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """Run `app` for one HTTP request: echo or make up its request id, and log one line when it ends.
 
-        async def send_with_request_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-                MutableScopeHeaders.from_message(message)[REQUEST_ID_HEADER] = request_id
-            await send(message)
-            if message["type"] == "http.response.start":
-                status = int(message["status"])  # what went out: a before-send hook may have changed it
+    It wraps the whole application (see `app.server.asgi.FolioApp`), so errors raised by middleware
+    and unknown routes get a request id and their real status too.
+    """
+    if scope["type"] != ScopeType.HTTP:
+        await app(scope, receive, send)
+        return
+    request_id = _request_id(scope)
+    status = 500
+    started = time.perf_counter()
 
-        structlog.contextvars.bind_contextvars(request_id=request_id)
-        try:
-            await app(scope, receive, send_with_request_id)
-        finally:
-            logger.info(
-                "request",
-                method=scope.get("method"),
-                path=scope["path"],
-                status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
-            )
-            structlog.contextvars.unbind_contextvars("request_id")
+    async def send_with_request_id(message: Message) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            MutableScopeHeaders.from_message(message)[REQUEST_ID_HEADER] = request_id
+            status = int(message["status"])
+        await send(message)
 
-    return middleware
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+    try:
+        await app(scope, receive, send_with_request_id)
+    finally:
+        logger.info(
+            "request",
+            method=scope.get("method"),
+            path=scope["path"],
+            status=status,
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+        structlog.contextvars.unbind_contextvars("request_id")

@@ -128,12 +128,25 @@ class EmailSettings:
 
 
 @dataclass(frozen=True)
+class StorageSettings:
+    url: str = ""
+    """Empty means: files live under `DATA_DIR` (covers in `covers/`, import uploads in `imports/`).
+    Otherwise an S3-compatible location such as `s3://bucket/prefix`."""
+    access_key_id: str = ""
+    secret_access_key: str = ""
+    region: str = ""
+    endpoint_url: str = ""
+    """For S3-compatible services other than AWS (MinIO, R2, ...)."""
+
+
+@dataclass(frozen=True)
 class Settings:
     app: AppSettings = field(default_factory=AppSettings)
     db: DatabaseSettings = field(default_factory=DatabaseSettings)
     queue: QueueSettings = field(default_factory=QueueSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
     email: EmailSettings = field(default_factory=EmailSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
 
 
 def _env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -225,7 +238,14 @@ def load_settings() -> Settings:
         smtp_tls=_env_choice("SMTP_TLS", "none", ("none", "starttls", "tls")),  # type: ignore[arg-type]
         smtp_timeout=_env_float("SMTP_TIMEOUT", 10.0),
     )
-    return Settings(app=app, db=db, queue=queue, auth=auth, email=email)
+    storage = StorageSettings(
+        url=_env("STORAGE_URL").rstrip("/"),
+        access_key_id=_env("STORAGE_ACCESS_KEY_ID"),
+        secret_access_key=_env("STORAGE_SECRET_ACCESS_KEY"),
+        region=_env("STORAGE_REGION"),
+        endpoint_url=_env("STORAGE_ENDPOINT_URL"),
+    )
+    return Settings(app=app, db=db, queue=queue, auth=auth, email=email, storage=storage)
 
 
 @lru_cache(maxsize=1)

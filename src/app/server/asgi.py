@@ -1,6 +1,20 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from litestar import Litestar
+
+from app.lib.request_logging import serve_logged
+
+if TYPE_CHECKING:
+    from litestar.types import Receive, Scope, Send
+
+
+class FolioApp(Litestar):
+    """Litestar, with every HTTP request logged and given a request id before anything else runs."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
+        await serve_logged(super().__call__, scope, receive, send)
 
 
 def create_app() -> Litestar:
@@ -10,7 +24,7 @@ def create_app() -> Litestar:
     from app.server.plugins import get_alchemy_plugin, get_saq_plugin
 
     # Litestar reads the body limit from its own argument, not from the config plugins return.
-    return Litestar(
+    return FolioApp(
         plugins=[get_alchemy_plugin(), get_saq_plugin(), ApplicationCore()],
         request_max_body_size=get_settings().app.max_body_size,
     )

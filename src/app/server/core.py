@@ -45,11 +45,12 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
         from app.domain.system.controllers import SystemController
         from app.domain.tags.controllers import TagController
         from app.domain.tags.services import TagService
+        from app.lib.auth_rate_limit import auth_rate_limit_middleware
         from app.lib.csrf import csrf_middleware
         from app.lib.errors import exception_handlers
+        from app.lib.hardening import allowed_hosts_config, cors_config, security_headers_hook
         from app.lib.logging import configure_logging
         from app.lib.request import JsonCheckedRequest
-        from app.lib.request_logging import request_logging_middleware
         from app.lib.settings import get_settings
 
         settings = get_settings()
@@ -77,11 +78,14 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
         app_config.exception_handlers.update(exception_handlers)
         app_config.on_startup.insert(0, connect_queues)
         app_config.middleware[:0] = [
-            request_logging_middleware,
+            auth_rate_limit_middleware,
             session_middleware(),
             authentication_middleware,
             csrf_middleware(),
         ]
+        app_config.before_send.append(security_headers_hook(production=settings.app.is_production))
+        app_config.cors_config = cors_config(settings)
+        app_config.allowed_hosts = allowed_hosts_config(settings)
         app_config.request_class = JsonCheckedRequest
         app_config.signature_namespace.update(
             {

@@ -73,11 +73,18 @@ class UserSessionBackend(SQLAlchemyAsyncSessionBackend):
         session_id = self.get_session_id(connection)
         cookie = dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
         state = connection.scope.setdefault("state", {})
+        # Max-Age wins over Expires in browsers: a cookie is deleted only when both say so.
+        expired_cookie = Cookie(value="null", key=self.config.key, **{**cookie, "expires": 0, "max_age": 0})
         if scope_session is Empty:
             await self._write(connection, delete(m.UserSession).where(m.UserSession.session_id == session_id))
-            headers.add(
-                "Set-Cookie", Cookie(value="null", key=self.config.key, expires=0, **cookie).to_header(header="")
-            )
+            headers.add("Set-Cookie", expired_cookie.to_header(header=""))
+            return
+        if not scope_session and not state.get(_NEW_SESSION_ID):
+            # Nobody signed in: no row and no cookie, so anonymous and bearer clients are never handed
+            # a session cookie (which would make their unsafe requests need a CSRF token). A cookie
+            # naming a session that is gone (revoked, expired) is deleted.
+            if connection.cookies.get(self.config.key, "null") != "null":
+                headers.add("Set-Cookie", expired_cookie.to_header(header=""))
             return
         if scope_session != state.get(_LOADED_SESSION) or state.get(_NEW_SESSION_ID):
             await self._write(

@@ -136,6 +136,18 @@ class AccountTokenService:
         )
         return (await self.session.execute(statement)).scalar_one_or_none()
 
+    async def revoke_all(self, user_id: UUID, purpose: str) -> None:
+        """Make every outstanding token of `purpose` for the user unusable (after one was used)."""
+        await self.session.execute(
+            update(m.AccountToken)
+            .where(
+                m.AccountToken.user_id == user_id,
+                m.AccountToken.purpose == purpose,
+                m.AccountToken.used_at.is_(None),
+            )
+            .values(used_at=datetime.now(UTC))
+        )
+
 
 class ApiTokenRepository(SQLAlchemyAsyncRepository[m.ApiToken]):
     model_type = m.ApiToken
@@ -154,7 +166,7 @@ class ApiTokenService(SQLAlchemyAsyncRepositoryService[m.ApiToken]):
         return row, token
 
     async def list_for(self, user_id: UUID) -> list[m.ApiToken]:
-        return list(await self.list(m.ApiToken.user_id == user_id, order_by=[m.ApiToken.created_at.desc()]))
+        return list(await self.get_many(m.ApiToken.user_id == user_id, order_by=[m.ApiToken.created_at.desc()]))
 
     async def revoke(self, user_id: UUID, token_id: UUID) -> None:
         deleted = await self.repository.session.execute(

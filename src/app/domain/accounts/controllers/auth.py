@@ -111,6 +111,7 @@ class AuthController(Controller):
         if user is None or not user.is_active:
             raise _invalid_token()
         await users_service.set_password(user, data.password)
+        await AccountTokenService(db_session).revoke_all(user.id, RESET_PASSWORD)
         await users_service.revoke_sessions(user.id)
         await users_service.revoke_api_tokens(user.id)
 

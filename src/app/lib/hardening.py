@@ -1,0 +1,123 @@
+"""Hardening: security headers on every response, CORS for listed origins only, allowed hosts.
+
+Security headers are added by a `before_send` hook rather than a middleware: Litestar runs app
+middleware only for requests that match a route, while `before_send` hooks see every response the
+app sends (404s for unknown paths, CORS preflights, the allowed-hosts 400, errors raised by
+middleware).
+
+- `X-Content-Type-Options: nosniff`, `Referrer-Policy: strict-origin-when-cross-origin` and
+  `X-Frame-Options: DENY` everywhere.
+- `Content-Security-Policy`: the API only ever answers JSON, so `default-src 'none'` forbids
+  everything a browser could be tricked into running from a response. The interactive docs under
+  `/schema` are an HTML page whose script (Scalar) and styles come from a CDN, with inline styles;
+  there the policy only forbids framing, plugins and `<base>` rewriting (the page is Litestar's
+  fixed template, with no user data in it).
+- `Strict-Transport-Security` only with `APP_ENV=production` (dev serves plain HTTP).
+- `Cache-Control: no-store` on `/api` responses to an authenticated request (`scope["user"]` set)
+  and on every `/api/auth/*` response (they start sessions and carry user data), unless the
+  handler set its own `Cache-Control`.
+- CORS responses to an `Origin` that is not granted carry no `Access-Control-*` header at all
+  (Litestar adds `Access-Control-Allow-Credentials` and the allowed methods to every response).
+
+CORS is configured only when `ALLOWED_ORIGINS` lists origins, always with credentials and the
+exact origins (settings refuse `*`). Allowed hosts come from `ALLOWED_HOSTS`; an entry without a
+port also matches with the port the app listens on (`PORT`), which is what a browser sends when it
+talks to `app run` directly. `/health` is exempt so that probes addressing the pod or container by
+IP keep working.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from litestar.config.allowed_hosts import AllowedHostsConfig
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+
+if TYPE_CHECKING:
+    from litestar.types import BeforeMessageSendHookHandler, Message, Scope
+
+    from app.lib.settings import Settings
+
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+DOCS_CSP = "frame-ancestors 'none'; object-src 'none'; base-uri 'self'"
+HSTS = "max-age=31536000; includeSubDomains"
+DOCS_PATH = "/schema"
+
+_ALWAYS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "x-frame-options": "DENY",
+}
+_CORS_HEADERS = (
+    "access-control-allow-credentials",
+    "access-control-allow-headers",
+    "access-control-allow-methods",
+    "access-control-expose-headers",
+)
+CORS_ALLOWED_HEADERS = ["Content-Type", "Authorization", "X-CSRFToken", "X-Request-ID"]
+CORS_EXPOSED_HEADERS = ["Location", "Retry-After", "X-Request-ID"]
+_HAS_PORT = re.compile(r":\d+$")
+
+
+def cors_config(settings: Settings) -> CORSConfig | None:
+    """CORS with credentials for exactly the `ALLOWED_ORIGINS`; None (no CORS at all) when there are none."""
+    origins = [origin.rstrip("/") for origin in settings.auth.allowed_origins]
+    if not origins:
+        return None
+    return CORSConfig(
+        allow_origins=origins,
+        allow_credentials=True,
+        allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=CORS_ALLOWED_HEADERS,
+        expose_headers=CORS_EXPOSED_HEADERS,
+    )
+
+
+def allowed_hosts_config(settings: Settings) -> AllowedHostsConfig | None:
+    """The `Host` headers the app answers (400 for any other); None when `ALLOWED_HOSTS` is `*`."""
+    hosts = list(settings.auth.allowed_hosts)
+    if not hosts or "*" in hosts:
+        return None
+    with_port = [f"{host}:{settings.app.port}" for host in hosts if not _HAS_PORT.search(host)]
+    return AllowedHostsConfig(
+        allowed_hosts=list(dict.fromkeys([*hosts, *with_port])), exclude=["^/health$"], www_redirect=False
+    )
+
+
+def _is_docs_page(path: str, headers: MutableScopeHeaders) -> bool:
+    under_docs = path == DOCS_PATH or path.startswith(DOCS_PATH + "/")
+    return under_docs and (headers.get("content-type") or "").startswith("text/html")
+
+
+def _needs_no_store(scope: Scope) -> bool:
+    path: str = scope.get("path", "")
+    if path.startswith("/api/auth/"):
+        return True
+    return (path == "/api" or path.startswith("/api/")) and scope.get("user") is not None
+
+
+def security_headers_hook(*, production: bool) -> BeforeMessageSendHookHandler:
+    """The `before_send` hook adding the headers above (HSTS only when `production`)."""
+
+    async def add_security_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start" or scope["type"] != ScopeType.HTTP:
+            return
+        headers = MutableScopeHeaders.from_message(message)
+        if headers.get("access-control-allow-origin") is None:
+            for name in _CORS_HEADERS:
+                if headers.get(name) is not None:
+                    del headers[name]
+        for name, value in _ALWAYS.items():
+            if headers.get(name) is None:
+                headers[name] = value
+        if headers.get("content-security-policy") is None:
+            headers["content-security-policy"] = DOCS_CSP if _is_docs_page(scope["path"], headers) else API_CSP
+        if production and headers.get("strict-transport-security") is None:
+            headers["strict-transport-security"] = HSTS
+        if _needs_no_store(scope) and headers.get("cache-control") is None:
+            headers["cache-control"] = "no-store"
+
+    return add_security_headers
