@@ -10,12 +10,14 @@ if TYPE_CHECKING:
 
 
 def register_commands(cli: Group) -> None:
-    """Folio's additions to the plugins' groups (`database`, `workers`) and its own (`users`)."""
+    """Folio's additions to the plugins' groups (`database`, `workers`) and its own (`users`, `catalogue`)."""
     from advanced_alchemy.extensions.litestar.cli import database_group
 
     from app.domain.accounts.cli import users_group
+    from app.domain.books.cli import catalogue_group
 
     cli.add_command(users_group)
+    cli.add_command(catalogue_group)
 
     # advanced-alchemy calls it `stamp`; Folio's docs and scripts use `stamp-migration`.
     if "stamp-migration" not in database_group.commands:

@@ -40,7 +40,8 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
         from app.domain.accounts.services import ApiTokenService, SessionService, UserService
         from app.domain.authors.controllers import AuthorController
         from app.domain.authors.services import AuthorService
-        from app.domain.books.controllers import BookController
+        from app.domain.books.controllers import BookController, ImportController
+        from app.domain.books.imports import ImportService
         from app.domain.books.services import BookService
         from app.domain.system.controllers import SystemController
         from app.domain.tags.controllers import TagController
@@ -72,6 +73,7 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
                 UserAdminController,
                 AuthorController,
                 BookController,
+                ImportController,
                 TagController,
             ]
         )
@@ -91,6 +93,7 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
             {
                 "AuthorService": AuthorService,
                 "BookService": BookService,
+                "ImportService": ImportService,
                 "TagService": TagService,
                 "FilterTypes": FilterTypes,
                 "OffsetPagination": OffsetPagination,

@@ -16,6 +16,7 @@ JOB_FUNCTIONS = (
     "app.domain.accounts.jobs.send_verification_email",
     "app.domain.accounts.jobs.send_password_reset_email",
     "app.domain.accounts.jobs.delete_expired_credentials",
+    "app.domain.books.jobs.import_catalogue",
 )
 
 

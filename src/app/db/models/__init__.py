@@ -6,6 +6,7 @@ from app.db.models.account_token import AccountToken
 from app.db.models.api_token import ApiToken
 from app.db.models.author import Author
 from app.db.models.book import Book
+from app.db.models.book_import import BookImport
 from app.db.models.book_tag import book_tag
 from app.db.models.rate_limit import rate_limit_counter
 from app.db.models.tag import Tag
@@ -19,6 +20,7 @@ __all__ = (
     "ApiToken",
     "Author",
     "Book",
+    "BookImport",
     "Tag",
     "User",
     "UserSession",

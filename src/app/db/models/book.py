@@ -4,6 +4,7 @@ from uuid import UUID
 
 from advanced_alchemy.base import UUIDv7AuditBase
 from advanced_alchemy.mixins import SlugKey
+from advanced_alchemy.types import FileObject, StoredObject
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
@@ -23,6 +24,9 @@ from app.db.models.limits import (
     PUBLISHED_YEAR_MIN,
 )
 from app.db.models.tag import Tag
+from app.lib.storage import COVERS, configure_storage
+
+configure_storage()
 
 
 class Book(UUIDv7AuditBase, SlugKey):
@@ -48,7 +52,12 @@ class Book(UUIDv7AuditBase, SlugKey):
     author: Mapped[Author] = relationship(back_populates="books", lazy="raise", innerjoin=True)
     tags: Mapped[list[Tag]] = relationship(secondary=book_tag, lazy="raise", order_by=Tag.name)
 
+    cover: Mapped[FileObject | None] = mapped_column(StoredObject(backend=COVERS), nullable=True)
+    """The cover image; the file is removed from storage when replaced, cleared or when the book is deleted."""
+
     @property
     def cover_url(self) -> str | None:
-        """Where the cover image is served; covers arrive with the covers-and-imports work."""
-        return None
+        """Where the cover is served, versioned by its content so caches never show a stale image."""
+        if self.cover is None:
+            return None
+        return f"/api/books/{self.id}/cover?v={(self.cover.checksum or '')[:16]}"

@@ -1,21 +1,37 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
-from advanced_alchemy.filters import FilterTypes
+from advanced_alchemy.filters import FilterTypes, LimitOffset
 from advanced_alchemy.service import OffsetPagination
-from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.params import Dependency, Parameter
-from litestar.status_codes import HTTP_201_CREATED
+from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, Dependency, Parameter
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_304_NOT_MODIFIED
 
 from app.db import models as m
 from app.domain.accounts.guards import requires_active_user
 from app.domain.books import schemas as s
-from app.domain.books.deps import book_dependencies
+from app.domain.books.covers import MAX_COVER_BYTES
+from app.domain.books.deps import book_dependencies, import_dependencies
+from app.domain.books.imports import MAX_IMPORT_BYTES, ImportService, upload_chunks
 from app.domain.books.services import BookRepository, BookService
 from app.lib import openapi
+from app.lib.jobs import enqueue_after_commit
 from app.lib.schema import paginated
+
+MULTIPART_OVERHEAD = 64 * 1024
+IMPORT_JOB_OPTIONS = {"timeout": 3600, "heartbeat": 120}
+"""An import beats its heartbeat after every batch: a killed worker's import is retried within minutes."""
+
+
+@dataclass
+class FileUpload:
+    file: UploadFile
 
 
 class BookController(Controller):
@@ -94,3 +110,105 @@ class BookController(Controller):
     )
     async def delete_book(self, request: Request[m.User, Any, Any], books_service: BookService, book_id: UUID) -> None:
         await books_service.delete_book(book_id, actor=request.user)
+
+    @put(
+        "/{book_id:str}/cover",
+        operation_id="PutBookCover",
+        summary="Upload the cover (multipart field `file`; JPEG, PNG or WebP, at most 5 MiB)",
+        guards=[requires_active_user],
+        request_max_body_size=MAX_COVER_BYTES + MULTIPART_OVERHEAD,
+        responses=openapi.WRITE,
+    )
+    async def put_cover(
+        self,
+        request: Request[m.User, Any, Any],
+        books_service: BookService,
+        book_id: UUID,
+        data: Annotated[FileUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> s.Book:
+        content = await data.file.read(MAX_COVER_BYTES + 1)
+        book = await books_service.set_cover(book_id, content, actor=request.user)
+        return s.Book.from_model(book)
+
+    @get(
+        "/{book_id:str}/cover",
+        operation_id="GetBookCover",
+        summary="The cover image, with ETag and cache headers",
+        responses=openapi.READ,
+        media_type="image/*",
+    )
+    async def get_cover(
+        self, request: Request[Any, Any, Any], books_service: BookService, book_id: UUID
+    ) -> Response[bytes]:
+        book = await books_service.get(book_id)
+        if book.cover is None:
+            raise NotFoundException(detail="This book has no cover.")
+        etag = f'"{book.cover.checksum}"'
+        versioned = request.query_params.get("v") == (book.cover.checksum or "")[:16]
+        headers = {
+            "ETag": etag,
+            "Cache-Control": "public, max-age=31536000, immutable" if versioned else "public, max-age=300",
+        }
+        if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
+            return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+        content = await book.cover.get_content_async()
+        return Response(content, media_type=book.cover.content_type, headers=headers)
+
+    @delete(
+        "/{book_id:str}/cover",
+        operation_id="DeleteBookCover",
+        summary="Remove the cover",
+        guards=[requires_active_user],
+        responses=openapi.DELETE,
+    )
+    async def delete_cover(self, request: Request[m.User, Any, Any], books_service: BookService, book_id: UUID) -> None:
+        await books_service.clear_cover(book_id, actor=request.user)
+
+
+class ImportController(Controller):
+    path = "/api/imports"
+    tags = ["Imports"]
+    guards = [requires_active_user]
+    dependencies = import_dependencies
+
+    @post(
+        "/",
+        operation_id="CreateImport",
+        summary="Upload a CSV or JSON Lines catalogue (multipart field `file`, at most 50 MiB); a worker imports it",
+        status_code=HTTP_202_ACCEPTED,
+        request_max_body_size=MAX_IMPORT_BYTES + MULTIPART_OVERHEAD,
+        responses=openapi.problem_responses(400, 401, 403, 413, 415, 503),
+    )
+    async def create_import(
+        self,
+        request: Request[m.User, Any, Any],
+        imports_service: ImportService,
+        data: Annotated[FileUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Response[s.Import]:
+        book_import = await imports_service.create_import(
+            data.file.filename, data.file.content_type, upload_chunks(data.file), owner_id=request.user.id
+        )
+        enqueue_after_commit(request.scope, "import_catalogue", import_id=str(book_import.id), **IMPORT_JOB_OPTIONS)
+        return Response(
+            s.Import.from_model(book_import),
+            status_code=HTTP_202_ACCEPTED,
+            headers={"Location": f"/api/imports/{book_import.id}"},
+        )
+
+    @get(
+        "/", operation_id="ListImports", summary="My imports (a superuser's: all), newest first", responses=openapi.LIST
+    )
+    async def list_imports(
+        self,
+        request: Request[m.User, Any, Any],
+        imports_service: ImportService,
+        limit_offset: LimitOffset,
+    ) -> OffsetPagination[s.Import]:
+        rows, total = await imports_service.visible_to(request.user, [limit_offset])
+        return paginated([s.Import.from_model(row) for row in rows], total, [limit_offset])
+
+    @get("/{import_id:str}", operation_id="GetImport", summary="An import and its progress", responses=openapi.READ)
+    async def get_import(
+        self, request: Request[m.User, Any, Any], imports_service: ImportService, import_id: UUID
+    ) -> s.Import:
+        return s.Import.from_model(await imports_service.get_visible(import_id, request.user))

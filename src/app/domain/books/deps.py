@@ -1,7 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
+from advanced_alchemy.extensions.litestar.providers import create_service_provider
+from litestar.di import Provide
+
+from app.domain.books.imports import ImportService
 from app.domain.books.services import BookService
-from app.lib.deps import create_collection_dependencies
+from app.lib.database import get_alchemy_config
+from app.lib.deps import create_collection_dependencies, provide_limit_offset
 
 book_dependencies = create_collection_dependencies(
     BookService,
@@ -10,3 +17,8 @@ book_dependencies = create_collection_dependencies(
     order_fields={"title": "title", "publishedYear": "published_year", "createdAt": "created_at"},
     default_order=("createdAt", "desc"),
 )
+
+import_dependencies: dict[str, Any] = {
+    "imports_service": Provide(create_service_provider(ImportService, config=get_alchemy_config())),
+    "limit_offset": Provide(provide_limit_offset, sync_to_thread=False),
+}

@@ -99,3 +99,42 @@ class BookUpdate(PatchStruct):
             )
         if isinstance(self.tags, list):
             self.tags = _clean_tags(self.tags)
+
+
+class ImportRowProblem(CamelizedBaseStruct):
+    line: int
+    message: str
+
+
+class Import(CamelizedBaseStruct):
+    id: UUID
+    status: str
+    filename: str
+    total: int
+    processed: int
+    created: int
+    skipped: int
+    failed: int
+    errors: list[ImportRowProblem]
+    message: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def from_model(cls, book_import: m.BookImport) -> Import:
+        return cls(
+            id=book_import.id,
+            status=book_import.status,
+            filename=book_import.filename,
+            total=book_import.total,
+            processed=book_import.processed,
+            created=book_import.created,
+            skipped=book_import.skipped,
+            failed=book_import.failed,
+            errors=[ImportRowProblem(line=error["line"], message=error["message"]) for error in book_import.errors],
+            message=book_import.message,
+            created_at=book_import.created_at,
+            started_at=book_import.started_at,
+            finished_at=book_import.finished_at,
+        )

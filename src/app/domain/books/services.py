@@ -3,12 +3,13 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from litestar.exceptions import ValidationException
+from litestar.exceptions import NotFoundException, ValidationException
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.db import models as m
 from app.domain.accounts.guards import ensure_owner_or_superuser
+from app.domain.books.covers import cover_file
 from app.domain.tags.services import TagService
 from app.lib.errors import ConflictError
 from app.lib.services import SluggedService, SlugRepository
@@ -85,6 +86,23 @@ class BookService(SluggedService[m.Book]):
         for field, value in changes.items():
             setattr(book, field, value)
         return await self.update(book, auto_refresh=False)
+
+    async def set_cover(self, book_id: UUID, content: bytes, *, actor: m.User) -> m.Book:
+        """Store a new cover (the old file is removed once the change commits)."""
+        book = await self.get(book_id)
+        ensure_owner_or_superuser(book, actor)
+        cover = cover_file(book.id, content)
+        await cover.save_async()
+        book.cover = cover
+        return await self.update(book, auto_refresh=False)
+
+    async def clear_cover(self, book_id: UUID, *, actor: m.User) -> None:
+        book = await self.get(book_id)
+        ensure_owner_or_superuser(book, actor)
+        if book.cover is None:
+            raise NotFoundException(detail="This book has no cover.")
+        book.cover = None
+        await self.update(book, auto_refresh=False)
 
     async def delete_book(self, book_id: UUID, *, actor: m.User) -> None:
         book = await self.get(book_id)

@@ -1,0 +1,333 @@
+"""Bulk catalogue imports: store the upload, then stream it into the catalogue in batches.
+
+Each batch of rows is written in one transaction together with the import's counters and
+`next_line`, the line where the next batch starts. A worker that dies mid-import therefore loses
+at most the batch it was writing, and the retried job resumes at `next_line`: no row is lost or
+written twice. Authors are matched by name (case-insensitively) and tags by slug, both created
+when new; a row whose isbn is already in the catalogue is skipped, and so is a row without isbn
+whose title the same author already has, so importing a file twice creates nothing the second time.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import PurePath
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from advanced_alchemy.types import FileObject
+from litestar.datastructures import UploadFile
+from litestar.exceptions import NotFoundException
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from uuid_utils.compat import uuid7
+
+from app.db import models as m
+from app.domain.books.import_rows import ImportFileError, ImportRowError, detect_format, read_rows, split_tags
+from app.domain.tags.services import TagService
+from app.lib import validation as v
+from app.lib.database import get_alchemy_config
+from app.lib.services import make_slug
+from app.lib.storage import IMPORTS, backend
+
+BATCH_SIZE = 500
+MAX_KEPT_ERRORS = 100
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
+
+
+class ImportRow(msgspec.Struct, rename="camel"):
+    """One row, checked with the same rules as `POST /api/books` (the author given by name)."""
+
+    title: str
+    author: str
+    isbn: str | None = None
+    published_year: int | None = None
+    description: str | None = None
+    tags: list[str] = msgspec.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.title = v.clean_name(v.clean_text_without_nul(self.title, "title"), "title")
+        self.author = v.clean_name(v.clean_text_without_nul(self.author, "author"), "author")
+        self.isbn = v.clean_isbn(self.isbn) if self.isbn and self.isbn.strip() else None
+        if self.published_year is not None:
+            self.published_year = v.clean_published_year(self.published_year)
+        if self.description is not None:
+            description = v.clean_text_without_nul(self.description, "description")
+            self.description = v.clean_long_text(description, "description") or None
+        self.tags = [v.clean_tag_name(name) for name in self.tags]
+
+
+def parse_row(raw: dict[str, Any]) -> ImportRow | ImportRowError:
+    values = {key: (None if value == "" else value) for key, value in raw.items()}
+    values["tags"] = split_tags(values.get("tags"))
+    try:
+        return msgspec.convert(values, ImportRow, strict=False)
+    except msgspec.ValidationError as exc:
+        return ImportRowError(str(exc))
+
+
+@dataclass
+class BatchOutcome:
+    created: int = 0
+    skipped: int = 0
+    failed: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def stream_file(file: Any) -> AsyncIterator[bytes]:
+    """The stored upload as a stream of chunks (memory stays flat whatever its size)."""
+    import obstore
+
+    store = backend(IMPORTS).fs
+    result = await obstore.get_async(store, file.path)
+    async for chunk in result.stream(min_chunk_size=256 * 1024):
+        yield bytes(chunk)
+
+
+async def _authors_by_name(session: AsyncSession, names: set[str], owner: UUID) -> dict[str, UUID]:
+    """Author ids by lower-cased name, creating the missing authors.
+
+    A transaction-scoped advisory lock per name keeps two imports from creating the same author twice.
+    """
+    keys = sorted({name.lower() for name in names})
+    for key in keys:
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext('folio-author'), hashtext(:key))"), {"key": key}
+        )
+    found: dict[str, UUID] = {}
+    rows = await session.execute(
+        select(func.lower(m.Author.name), m.Author.id)
+        .where(func.lower(m.Author.name).in_(keys))
+        .order_by(m.Author.created_at)
+    )
+    for name, author_id in rows:
+        found.setdefault(name, author_id)
+    missing = {name.lower(): name for name in names if name.lower() not in found}
+    if missing:
+        slugs = await _available_slugs(session, m.Author, [missing[key] for key in sorted(missing)], "author")
+        now = datetime.now(UTC)
+        new_rows = []
+        for (key, name), slug in zip(sorted(missing.items()), slugs, strict=True):
+            author_id = uuid7()
+            found[key] = author_id
+            new_rows.append(
+                {"id": author_id, "name": name, "slug": slug, "created_by": owner, "created_at": now, "updated_at": now}
+            )
+        await session.execute(insert(m.Author), new_rows)
+    return found
+
+
+async def _available_slugs(session: AsyncSession, model: Any, values: list[str], fallback: str) -> list[str]:
+    """A unique slug for each value, in one query: clashes (in the table or in the list) get a suffix."""
+    wanted = [make_slug(value, fallback) for value in values]
+    taken = set(await session.scalars(select(model.slug).where(model.slug.in_(set(wanted)))))
+    slugs: list[str] = []
+    for slug in wanted:
+        candidate = slug
+        while candidate in taken:
+            candidate = f"{slug}-{secrets.token_hex(3)}"
+        taken.add(candidate)
+        slugs.append(candidate)
+    return slugs
+
+
+async def write_batch(import_id: UUID, batch: list[tuple[int, dict[str, Any] | ImportRowError]]) -> bool:
+    """Write one batch and advance the import past it, atomically. False when it was written before."""
+    async with get_alchemy_config().get_session() as session:
+        book_import = await session.get(m.BookImport, import_id, with_for_update=True)
+        if book_import is None or batch[0][0] < book_import.next_line:
+            return False
+        outcome = BatchOutcome()
+        parsed: list[tuple[int, ImportRow]] = []
+        for line, raw in batch:
+            row = raw if isinstance(raw, ImportRowError) else parse_row(raw)
+            if isinstance(row, ImportRowError):
+                outcome.failed += 1
+                outcome.errors.append({"line": line, "message": row.message})
+            else:
+                parsed.append((line, row))
+        await _write_rows(session, parsed, book_import.created_by, outcome)
+        book_import.processed += len(batch)
+        book_import.created += outcome.created
+        book_import.skipped += outcome.skipped
+        book_import.failed += outcome.failed
+        room = MAX_KEPT_ERRORS - len(book_import.errors)
+        if room > 0 and outcome.errors:
+            book_import.errors = [*book_import.errors, *outcome.errors[:room]]
+        book_import.next_line = batch[-1][0] + 1
+        book_import.total = max(book_import.total, book_import.processed)
+        await session.commit()
+    return True
+
+
+async def _write_rows(
+    session: AsyncSession, rows: list[tuple[int, ImportRow]], owner: UUID, outcome: BatchOutcome
+) -> None:
+    if not rows:
+        return
+    isbns = {row.isbn for _, row in rows if row.isbn}
+    existing_isbns = set(await session.scalars(select(m.Book.isbn).where(m.Book.isbn.in_(isbns)))) if isbns else set()
+    authors = await _authors_by_name(session, {row.author for _, row in rows}, owner)
+    untitled = [(authors[row.author.lower()], row.title.lower()) for _, row in rows if not row.isbn]
+    existing_titles: set[tuple[UUID, str]] = set()
+    if untitled:
+        found = await session.execute(
+            select(m.Book.author_id, func.lower(m.Book.title)).where(
+                m.Book.author_id.in_({author for author, _ in untitled}),
+                func.lower(m.Book.title).in_({title for _, title in untitled}),
+            )
+        )
+        existing_titles = {(author, title) for author, title in found}
+    to_create: list[ImportRow] = []
+    for _, row in rows:
+        key = (authors[row.author.lower()], row.title.lower())
+        if (row.isbn and row.isbn in existing_isbns) or (not row.isbn and key in existing_titles):
+            outcome.skipped += 1
+            continue
+        if row.isbn:
+            existing_isbns.add(row.isbn)
+        else:
+            existing_titles.add(key)
+        to_create.append(row)
+    if not to_create:
+        return
+    tags = await TagService(session=session).get_or_create_many(name for row in to_create for name in row.tags)
+    tag_ids = {tag.slug: tag.id for tag in tags}
+    slugs = await _available_slugs(session, m.Book, [row.title for row in to_create], "book")
+    now = datetime.now(UTC)
+    books: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+    for row, slug in zip(to_create, slugs, strict=True):
+        book_id = uuid7()
+        books.append(
+            {
+                "id": book_id,
+                "title": row.title,
+                "slug": slug,
+                "isbn": row.isbn,
+                "published_year": row.published_year,
+                "description": row.description,
+                "author_id": authors[row.author.lower()],
+                "created_by": owner,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        for tag_id in {tag_ids[make_slug(name, "")] for name in row.tags}:
+            links.append({"book_id": book_id, "tag_id": tag_id})
+    await session.execute(insert(m.Book), books)
+    if links:
+        await session.execute(insert(m.book_tag), links)
+    outcome.created += len(books)
+
+
+async def _set_status(import_id: UUID, **values: Any) -> m.BookImport | None:
+    async with get_alchemy_config().get_session() as session:
+        book_import = await session.get(m.BookImport, import_id, with_for_update=True)
+        if book_import is None:
+            return None
+        for name, value in values.items():
+            setattr(book_import, name, value)
+        await session.commit()
+        return book_import
+
+
+async def _count_lines(file: Any) -> int:
+    lines = 0
+    async for chunk in stream_file(file):
+        lines += chunk.count(b"\n")
+    return lines
+
+
+async def run_import(
+    import_id: UUID, *, after_batch: Callable[[], Awaitable[None]] | None = None
+) -> m.BookImport | None:
+    """Process (or resume) an import to the end; safe to call again for a finished one."""
+    async with get_alchemy_config().get_session() as session:
+        book_import = await session.get(m.BookImport, import_id)
+    if book_import is None or book_import.status in {"succeeded", "failed"}:
+        return book_import
+    started = book_import.started_at or datetime.now(UTC)
+    estimate = book_import.total or await _count_lines(book_import.file)
+    await _set_status(import_id, status="running", started_at=started, total=estimate)
+    resume_at = book_import.next_line
+    try:
+        batch: list[tuple[int, dict[str, Any] | ImportRowError]] = []
+        async for line, row in read_rows(book_import.format, stream_file(book_import.file)):
+            if line < resume_at:
+                continue
+            batch.append((line, row))
+            if len(batch) >= BATCH_SIZE:
+                await write_batch(import_id, batch)
+                batch = []
+                if after_batch is not None:
+                    await after_batch()
+        if batch:
+            await write_batch(import_id, batch)
+    except ImportFileError as exc:
+        return await _set_status(import_id, status="failed", message=str(exc), finished_at=datetime.now(UTC))
+    async with get_alchemy_config().get_session() as session:
+        processed = await session.scalar(select(m.BookImport.processed).where(m.BookImport.id == import_id))
+    return await _set_status(import_id, status="succeeded", total=processed or 0, finished_at=datetime.now(UTC))
+
+
+class ImportRepository(SQLAlchemyAsyncRepository[m.BookImport]):
+    model_type = m.BookImport
+
+
+class ImportService(SQLAlchemyAsyncRepositoryService[m.BookImport]):
+    repository_type = ImportRepository
+
+    async def create_import(
+        self, filename: str, content_type: str | None, chunks: AsyncIterator[bytes], *, owner_id: UUID
+    ) -> m.BookImport:
+        """Store the file (streamed, never whole in memory) and record a queued import."""
+        import obstore
+
+        filename = PurePath(filename or "catalogue").name[:255] or "catalogue"
+        head = b""
+        async for chunk in chunks:
+            head = chunk
+            break
+        file_format = detect_format(filename, content_type, head[:4096])
+        import_id = uuid7()
+        path = f"{import_id}/{make_slug(filename, 'catalogue')}.{file_format}"
+
+        async def everything() -> AsyncIterator[bytes]:
+            if head:
+                yield head
+            async for chunk in chunks:
+                yield chunk
+
+        await obstore.put_async(backend(IMPORTS).fs, path, everything())
+        stored = FileObject(backend=IMPORTS, filename=path, content_type="text/plain")
+        return await self.create(
+            {"id": import_id, "created_by": owner_id, "filename": filename, "format": file_format, "file": stored},
+            auto_refresh=False,
+        )
+
+    async def visible_to(self, user: m.User, filters: list[Any]) -> tuple[list[m.BookImport], int]:
+        """The user's own imports (a superuser's: everyone's), newest first."""
+        conditions = [] if user.is_superuser else [m.BookImport.created_by == user.id]
+        rows, total = await self.get_many_and_count(
+            *filters, *conditions, order_by=[m.BookImport.created_at.desc(), m.BookImport.id.desc()]
+        )
+        return list(rows), total
+
+    async def get_visible(self, import_id: UUID, user: m.User) -> m.BookImport:
+        """The import, when the user owns it or is a superuser; others get a 404, not a 403."""
+        book_import = await self.get_one_or_none(id=import_id)
+        if book_import is None or not (user.is_superuser or book_import.created_by == user.id):
+            raise NotFoundException(detail="No such import")
+        return book_import
+
+
+async def upload_chunks(upload: UploadFile, size: int = 256 * 1024) -> AsyncIterator[bytes]:
+    while chunk := await upload.read(size):
+        yield chunk
