@@ -77,9 +77,13 @@ def _never_acknowledge_a_failed_commit(
     the COMMIT). Here the commit runs first; if it fails, the response becomes the problem the error
     handler gives that error (503 when the database went away), and the stock hook then rolls back and
     closes the session as before.
+
+    Files a commit saves or removes (a replaced cover, a deleted book's cover) are done before the
+    response goes out: advanced-alchemy runs them in a background task after the commit.
     """
     from app.lib.errors import database_error_response
     from app.lib.jobs import discard_deferred_jobs, enqueue_deferred_jobs
+    from app.lib.storage import files_settled
 
     async def handler(message: Message, scope: Scope) -> None:
         if message["type"] == "http.response.start" and not 200 <= message["status"] < 300:
@@ -88,7 +92,8 @@ def _never_acknowledge_a_failed_commit(
             session = get_aa_scope_state(scope, session_scope_key)
             try:
                 if session is not None:
-                    await session.commit()
+                    async with files_settled():
+                        await session.commit()
             except Exception as exc:  # answered as a problem, never swallowed
                 discard_deferred_jobs(scope)
                 _replace_with_problem(message, scope, database_error_response(exc))

@@ -95,6 +95,12 @@ class QueueSettings:
     shutdown_grace_period: int = 20
     """Seconds a stopping worker lets running jobs finish before cancelling them (they are then retried).
     SAQ waits this long even when idle, so keep it below the orchestrator's kill timeout."""
+    sweep_interval: int = 60
+    """Seconds between a worker's sweeps for stuck jobs (past their timeout or heartbeat), which retries them."""
+    import_job_timeout: int = 3600
+    """Seconds a catalogue import job may run in all."""
+    import_job_heartbeat: int = 120
+    """Seconds without a committed batch after which an import job counts as stuck (its worker died) and is retried."""
 
 
 @dataclass(frozen=True)
@@ -212,6 +218,9 @@ def load_settings() -> Settings:
         in_process=_env_bool("SAQ_IN_PROCESS", False),
         concurrency=_env_int("SAQ_CONCURRENCY", 10),
         shutdown_grace_period=_env_int("SAQ_SHUTDOWN_GRACE_PERIOD", 20),
+        sweep_interval=_env_int("SAQ_SWEEP_INTERVAL", 60),
+        import_job_timeout=_env_int("IMPORT_JOB_TIMEOUT", 3600),
+        import_job_heartbeat=_env_int("IMPORT_JOB_HEARTBEAT", 120),
     )
     allowed_origins = _env_list("ALLOWED_ORIGINS", ())
     if "*" in allowed_origins:

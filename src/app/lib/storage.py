@@ -7,6 +7,9 @@ they are prefixes in that bucket (credentials from the `STORAGE_*` settings).
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from advanced_alchemy.types.file_object import storages
@@ -55,3 +58,19 @@ def backend(key: str) -> ObstoreBackend:
     found = storages.get_backend(key)
     assert isinstance(found, ObstoreBackend)
     return found
+
+
+@asynccontextmanager
+async def files_settled() -> AsyncIterator[None]:
+    """Wait, on leaving, for the file saves and removals that a commit inside started.
+
+    advanced-alchemy's file object listener runs them in background tasks after the commit; without
+    this a client could see its response (say, to replacing a cover) before the old file is gone.
+    """
+    from advanced_alchemy._listeners import _active_file_operations
+
+    before = set(_active_file_operations)
+    yield
+    started = set(_active_file_operations) - before
+    if started:
+        await asyncio.wait(started)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING, cast
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar_saq import CronJob, QueueConfig, SAQConfig, SAQPlugin
 
 from app.lib.database import get_alchemy_config, get_database_url, plain_dsn
 from app.lib.settings import get_settings
+
+if TYPE_CHECKING:
+    from saq.types import PartialTimersDict
 
 JOB_FUNCTIONS = (
     "app.domain.system.jobs.ping",
@@ -54,6 +58,7 @@ def get_saq_plugin() -> SAQPlugin:
                     shutdown_grace_period_s=settings.queue.shutdown_grace_period,
                     broker_instance_options={"min_size": 1, "max_size": 4},
                     poll_interval=0.5,
+                    timers=cast("PartialTimersDict", {"sweep": settings.queue.sweep_interval}),
                 )
             ],
             use_server_lifespan=False,

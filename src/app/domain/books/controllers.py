@@ -23,10 +23,16 @@ from app.domain.books.services import BookRepository, BookService
 from app.lib import openapi
 from app.lib.jobs import enqueue_after_commit
 from app.lib.schema import paginated
+from app.lib.settings import get_settings
 
 MULTIPART_OVERHEAD = 64 * 1024
-IMPORT_JOB_OPTIONS = {"timeout": 3600, "heartbeat": 120}
-"""An import beats its heartbeat after every batch: a killed worker's import is retried within minutes."""
+
+
+def import_job_options() -> dict[str, int]:
+    """`IMPORT_JOB_TIMEOUT` and `IMPORT_JOB_HEARTBEAT`: an import beats its heartbeat after every batch,
+    so a killed worker's import is swept and retried within minutes (by default)."""
+    queue = get_settings().queue
+    return {"timeout": queue.import_job_timeout, "heartbeat": queue.import_job_heartbeat}
 
 
 @dataclass
@@ -188,7 +194,7 @@ class ImportController(Controller):
         book_import = await imports_service.create_import(
             data.file.filename, data.file.content_type, upload_chunks(data.file), owner_id=request.user.id
         )
-        enqueue_after_commit(request.scope, "import_catalogue", import_id=str(book_import.id), **IMPORT_JOB_OPTIONS)
+        enqueue_after_commit(request.scope, "import_catalogue", import_id=str(book_import.id), **import_job_options())
         return Response(
             s.Import.from_model(book_import),
             status_code=HTTP_202_ACCEPTED,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ COLUMNS = ("title", "author", "isbn", "publishedYear", "description", "tags")
 REQUIRED_COLUMNS = ("title", "author")
 _COLUMN_ALIASES = {"published_year": "publishedYear", "publishedyear": "publishedYear", "year": "publishedYear"}
 MAX_LINE_BYTES = 1024 * 1024
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 class ImportFileError(Exception):
@@ -46,7 +48,12 @@ def detect_format(filename: str, content_type: str | None, head: bytes) -> str:
 
 
 async def _text_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[str]:
-    """Lines (with their endings) of a UTF-8 stream; a bad encoding fails the whole file."""
+    """Lines (with their endings) of a UTF-8 stream; a bad encoding fails the whole file.
+
+    Only `\n`, `\r\n` and `\r` end a line (not the other characters `str.splitlines` breaks at, such
+    as U+2028 or form feed, which may appear inside a value), and a `\r\n` split between two chunks
+    is one line ending.
+    """
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     pending = ""
     async for chunk in chunks:
@@ -55,20 +62,27 @@ async def _text_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[str]:
         except UnicodeDecodeError as exc:
             msg = f"the file is not valid UTF-8 (byte {exc.start} of a chunk); save it as UTF-8 and try again"
             raise ImportFileError(msg) from exc
-        lines = pending.splitlines(keepends=True)
-        pending = lines.pop() if lines and not lines[-1].endswith(("\n", "\r")) else ""
+        start = 0
+        for match in _LINE_END.finditer(pending):
+            if match.end() == len(pending) and match.group() == "\r":
+                break  # the `\n` of a `\r\n` may start the next chunk
+            yield pending[start : match.end()]
+            start = match.end()
+        pending = pending[start:]
         if len(pending) > MAX_LINE_BYTES:
             msg = f"a line is longer than {MAX_LINE_BYTES} bytes"
             raise ImportFileError(msg)
-        for line in lines:
-            yield line
     try:
         pending += decoder.decode(b"", final=True)
     except UnicodeDecodeError as exc:
         msg = "the file ends in the middle of a UTF-8 character"
         raise ImportFileError(msg) from exc
-    if pending:
-        yield pending
+    start = 0
+    for match in _LINE_END.finditer(pending):
+        yield pending[start : match.end()]
+        start = match.end()
+    if pending[start:]:
+        yield pending[start:]
 
 
 def _normalise_columns(header: list[str]) -> list[str]:
@@ -77,20 +91,55 @@ def _normalise_columns(header: list[str]) -> list[str]:
     return [lowered.get(name.lower(), name) for name in names]
 
 
+def _ends_in_quoted_field(line: str, *, in_quotes: bool) -> bool:
+    """Whether a CSV record continues past `line` (it ends inside a quoted field).
+
+    As the `csv` module reads it: a quote opens a quoted field only at the start of a field, so
+    `12" single` is a plain value; inside a quoted field `""` is an escaped quote.
+    """
+    field_start = not in_quotes
+    index = 0
+    length = len(line)
+    while index < length:
+        char = line[index]
+        if in_quotes:
+            if char == '"':
+                if index + 1 < length and line[index + 1] == '"':
+                    index += 1
+                else:
+                    in_quotes = False
+        elif char == '"' and field_start:
+            in_quotes = True
+        field_start = not in_quotes and char == ","
+        index += 1
+    return in_quotes
+
+
 async def read_csv(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[int, Row]]:
     lines = _text_lines(chunks)
     buffer: list[str] = []
     line_number = 0
     header: list[str] | None = None
 
+    in_quotes = False
+    buffered = 0
     async for text in lines:
         line_number += 1
         buffer.append(text)
-        joined = "".join(buffer)
-        if joined.count('"') % 2 == 1:
+        in_quotes = _ends_in_quoted_field(text, in_quotes=in_quotes)
+        if in_quotes:
+            buffered += len(text)
+            if buffered > MAX_LINE_BYTES:
+                msg = (
+                    f"the record starting at line {line_number - len(buffer) + 1} is longer than "
+                    f"{MAX_LINE_BYTES} bytes (a quoted field that is never closed?)"
+                )
+                raise ImportFileError(msg)
             continue  # a quoted field spans lines: wait for the rest of the record
+        joined = "".join(buffer)
         start = line_number - len(buffer) + 1
         buffer.clear()
+        buffered = 0
         try:
             [fields] = list(csv.reader([joined], strict=True)) or [[]]
         except (csv.Error, ValueError) as exc:
@@ -119,7 +168,19 @@ async def read_csv(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[int, Row
         yield line_number - len(buffer) + 1, ImportRowError("a quoted field is never closed")
 
 
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool) or value is None:
+        return "literal"
+    return "number"
+
+
 async def read_jsonl(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[int, Row]]:
+    """JSON Lines: one object per line. A first (non-blank) line that is not a JSON object means
+    the file is not JSON Lines at all (a JSON array, CSV, ...); a later bad line is a bad row."""
     line_number = 0
     rows_seen = 0
     async for text in _text_lines(chunks):
@@ -129,15 +190,21 @@ async def read_jsonl(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[int, R
         try:
             value = json.loads(text)
         except (ValueError, RecursionError) as exc:
-            if rows_seen == 0 and line_number == 1:
-                msg = f"the file is not JSON Lines: line 1 is not a JSON object ({exc})"
+            if rows_seen == 0:
+                msg = f"the file is not JSON Lines: line {line_number} is not a JSON object ({exc})"
                 raise ImportFileError(msg) from exc
             yield line_number, ImportRowError(f"not valid JSON: {exc}")
             continue
-        rows_seen += 1
         if not isinstance(value, dict):
+            if rows_seen == 0:
+                msg = (
+                    f"the file is not JSON Lines: line {line_number} is a JSON {_json_kind(value)}, "
+                    "not an object (one object per line)"
+                )
+                raise ImportFileError(msg)
             yield line_number, ImportRowError("each line must be a JSON object")
             continue
+        rows_seen += 1
         row = {_COLUMN_ALIASES.get(key, key): item for key, item in value.items()}
         yield line_number, {key: item for key, item in row.items() if key in COLUMNS}
 

@@ -10,6 +10,7 @@ whose title the same author already has, so importing a file twice creates nothi
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from advanced_alchemy.types import FileObject
 from litestar.datastructures import UploadFile
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
@@ -90,8 +92,8 @@ async def stream_file(file: Any) -> AsyncIterator[bytes]:
         yield bytes(chunk)
 
 
-async def _authors_by_name(session: AsyncSession, names: set[str], owner: UUID) -> dict[str, UUID]:
-    """Author ids by lower-cased name, creating the missing authors.
+async def _authors_by_name(session: AsyncSession, names: list[str], owner: UUID) -> dict[str, UUID]:
+    """Author ids by lower-cased name, creating the missing authors (spelt as first seen in `names`).
 
     A transaction-scoped advisory lock per name keeps two imports from creating the same author twice.
     """
@@ -108,7 +110,10 @@ async def _authors_by_name(session: AsyncSession, names: set[str], owner: UUID) 
     )
     for name, author_id in rows:
         found.setdefault(name, author_id)
-    missing = {name.lower(): name for name in names if name.lower() not in found}
+    missing: dict[str, str] = {}
+    for name in names:
+        if name.lower() not in found:
+            missing.setdefault(name.lower(), name)
     if missing:
         slugs = await _available_slugs(session, m.Author, [missing[key] for key in sorted(missing)], "author")
         now = datetime.now(UTC)
@@ -173,7 +178,7 @@ async def _write_rows(
         return
     isbns = {row.isbn for _, row in rows if row.isbn}
     existing_isbns = set(await session.scalars(select(m.Book.isbn).where(m.Book.isbn.in_(isbns)))) if isbns else set()
-    authors = await _authors_by_name(session, {row.author for _, row in rows}, owner)
+    authors = await _authors_by_name(session, [row.author for _, row in rows], owner)
     untitled = [(authors[row.author.lower()], row.title.lower()) for _, row in rows if not row.isbn]
     existing_titles: set[tuple[UUID, str]] = set()
     if untitled:
@@ -329,5 +334,18 @@ class ImportService(SQLAlchemyAsyncRepositoryService[m.BookImport]):
 
 
 async def upload_chunks(upload: UploadFile, size: int = 256 * 1024) -> AsyncIterator[bytes]:
+    """The uploaded file in chunks; 413 before the first one when the file is over 50 MiB.
+
+    The request body limit leaves room for the multipart envelope, so the file itself is measured
+    too (it is already spooled to a temporary file; nothing is read to measure it).
+    """
+    upload.file.seek(0, os.SEEK_END)
+    length = upload.file.tell()
+    upload.file.seek(0)
+    if length > MAX_IMPORT_BYTES:
+        raise HTTPException(
+            status_code=HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            detail=f"An import file may be at most {MAX_IMPORT_BYTES // (1024 * 1024)} MiB.",
+        )
     while chunk := await upload.read(size):
         yield chunk
