@@ -32,6 +32,7 @@ from uuid_utils.compat import uuid7
 
 from app.db import models as m
 from app.domain.books.import_rows import ImportFileError, ImportRowError, detect_format, read_rows, split_tags
+from app.domain.books.schemas import clean_book_fields
 from app.domain.tags.services import TagService
 from app.lib import validation as v
 from app.lib.database import get_alchemy_config
@@ -54,15 +55,10 @@ class ImportRow(msgspec.Struct, rename="camel"):
     tags: list[str] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.title = v.clean_name(v.clean_text_without_nul(self.title, "title"), "title")
         self.author = v.clean_name(v.clean_text_without_nul(self.author, "author"), "author")
-        self.isbn = v.clean_isbn(self.isbn) if self.isbn and self.isbn.strip() else None
-        if self.published_year is not None:
-            self.published_year = v.clean_published_year(self.published_year)
-        if self.description is not None:
-            description = v.clean_text_without_nul(self.description, "description")
-            self.description = v.clean_long_text(description, "description") or None
-        self.tags = [v.clean_tag_name(name) for name in self.tags]
+        if self.isbn is not None and not self.isbn.strip():
+            self.isbn = None
+        clean_book_fields(self)
 
 
 def parse_row(raw: dict[str, Any]) -> ImportRow | ImportRowError:

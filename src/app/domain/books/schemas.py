@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 from uuid import UUID
 
 import msgspec
@@ -57,6 +58,26 @@ def _clean_tags(names: list[str]) -> list[str]:
     return [v.clean_tag_name(name) for name in names]
 
 
+class _BookFields(Protocol):
+    title: str
+    isbn: str | None
+    published_year: int | None
+    description: str | None
+    tags: list[str]
+
+
+def clean_book_fields(book: _BookFields) -> None:
+    """The rules of `POST /api/books` for the fields every way of creating a book shares."""
+    book.title = v.clean_name(v.clean_text_without_nul(book.title, "title"), "title")
+    if book.isbn is not None:
+        book.isbn = v.clean_isbn(book.isbn)
+    if book.published_year is not None:
+        book.published_year = v.clean_published_year(book.published_year)
+    if book.description is not None:
+        book.description = v.clean_long_text(v.clean_text_without_nul(book.description, "description"), "description")
+    book.tags = _clean_tags(book.tags)
+
+
 class BookCreate(CamelizedBaseStruct):
     title: str
     author_id: UUID
@@ -66,16 +87,7 @@ class BookCreate(CamelizedBaseStruct):
     tags: list[str] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.title = v.clean_name(v.clean_text_without_nul(self.title, "title"), "title")
-        if self.isbn is not None:
-            self.isbn = v.clean_isbn(self.isbn)
-        if self.published_year is not None:
-            self.published_year = v.clean_published_year(self.published_year)
-        if self.description is not None:
-            self.description = v.clean_long_text(
-                v.clean_text_without_nul(self.description, "description"), "description"
-            )
-        self.tags = _clean_tags(self.tags)
+        clean_book_fields(self)
 
 
 class BookUpdate(PatchStruct):
