@@ -57,9 +57,7 @@ async def main(rows: int) -> None:
     from app.lib.database import get_alchemy_config
 
     owner = m.User(
-        email=f"bench-{uuid.uuid4().hex[:8]}@example.com",
-        name="Bench",
-        hashed_password=password_context().hash("x" * 12),
+        email=f"bench-{uuid.uuid4().hex[:8]}@example.com", name="Bench", hashed_password=await hash_password("x" * 12)
     )
     async with get_alchemy_config().get_session() as session:
         session.add(owner)
