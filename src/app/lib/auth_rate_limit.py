@@ -16,16 +16,14 @@ from __future__ import annotations
 import ipaddress
 from datetime import timedelta
 from functools import lru_cache
-from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 import structlog
 from litestar.enums import ScopeType
-from litestar.response.base import ASGIResponse
-from litestar.serialization import encode_json
+from litestar.exceptions import TooManyRequestsException
 
 from app.lib import rate_limit
-from app.lib.errors import PROBLEM_JSON
+from app.lib.asgi import AUTH_PATH_PREFIX
 from app.lib.settings import SettingsError, get_settings
 
 if TYPE_CHECKING:
@@ -33,7 +31,6 @@ if TYPE_CHECKING:
 
     from litestar.types import ASGIApp, Receive, Scope, Send
 
-AUTH_PATH_PREFIX = "/api/auth/"
 WINDOW = timedelta(minutes=1)
 UNKNOWN_CLIENT = "unknown"
 logger = structlog.get_logger("app.auth")
@@ -100,23 +97,8 @@ def client_key(address: str) -> str:
     return f"auth-requests:{address}"
 
 
-def _too_many_requests(retry_after: int) -> ASGIResponse:
-    body = {
-        "type": "about:blank",
-        "title": HTTPStatus.TOO_MANY_REQUESTS.phrase,
-        "status": HTTPStatus.TOO_MANY_REQUESTS.value,
-        "detail": "Too many requests to /api/auth from this address; try again later.",
-    }
-    return ASGIResponse(
-        body=encode_json(body),
-        status_code=HTTPStatus.TOO_MANY_REQUESTS,
-        media_type=PROBLEM_JSON,
-        headers={"Retry-After": str(retry_after)},
-    )
-
-
 def auth_rate_limit_middleware(app: ASGIApp) -> ASGIApp:
-    """Answer 429 (problem details, `Retry-After`) to a client over its per-minute `/api/auth/*` budget."""
+    """Refuse (429 with `Retry-After`) a client over its per-minute `/api/auth/*` budget."""
     trusted_proxies()  # a bad TRUSTED_PROXIES entry stops the app from starting, not a request
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
@@ -129,8 +111,10 @@ def auth_rate_limit_middleware(app: ASGIApp) -> ASGIApp:
         if count.hits > limit:
             if count.hits == limit + 1:
                 logger.warning("auth requests limited", client=address, path=scope["path"], limit=limit)
-            await _too_many_requests(count.retry_after())(scope, receive, send)
-            return
+            raise TooManyRequestsException(
+                detail="Too many requests to /api/auth from this address; try again later.",
+                headers={"Retry-After": str(count.retry_after())},
+            )
         await app(scope, receive, send)
 
     return middleware

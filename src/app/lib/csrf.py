@@ -15,30 +15,16 @@ from litestar.enums import ScopeType
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 
+from app.lib.asgi import AUTH_PATH_PREFIX, SESSION_COOKIE, bearer_token, has_cookie
 from app.lib.settings import get_settings
 
 if TYPE_CHECKING:
     from litestar.types import Receive, Scope, Send
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-AUTH_PATH_PREFIX = "/api/auth/"
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key == name:
-            return value.decode("latin-1")
-    return None
-
-
-def _has_cookie(scope: Scope, cookie_name: str) -> bool:
-    cookies = _header(scope, b"cookie") or ""
-    return any(part.strip().partition("=")[0] == cookie_name for part in cookies.split(";"))
 
 
 class SessionCSRFMiddleware(CSRFMiddleware):
-    session_cookie = "session"
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP and scope.get("method") not in SAFE_METHODS and not self._needs_token(scope):
             await self.app(scope, receive, send)
@@ -48,10 +34,9 @@ class SessionCSRFMiddleware(CSRFMiddleware):
     def _needs_token(self, scope: Scope) -> bool:
         if scope["path"].startswith(AUTH_PATH_PREFIX):
             return True
-        authorization = _header(scope, b"authorization") or ""
-        if authorization.lower().startswith("bearer "):
+        if bearer_token(scope) is not None:
             return False
-        return _has_cookie(scope, self.session_cookie)
+        return has_cookie(scope, SESSION_COOKIE)
 
 
 def csrf_middleware() -> DefineMiddleware:

@@ -11,6 +11,8 @@ import structlog
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 
+from app.lib.asgi import header
+
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,13 +22,8 @@ logger = structlog.get_logger("app.request")
 
 
 def _request_id(scope: Scope) -> str:
-    for name, value in scope.get("headers", []):
-        if name == b"x-request-id":
-            candidate = value.decode("latin-1")
-            if _SAFE_REQUEST_ID.match(candidate):
-                return candidate
-            break
-    return uuid.uuid4().hex
+    given = header(scope, b"x-request-id")
+    return given if given is not None and _SAFE_REQUEST_ID.match(given) else uuid.uuid4().hex
 
 
 async def serve_logged(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:

@@ -8,9 +8,8 @@ that. It only rejects a bearer token that is unknown, revoked or expired (401).
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import msgspec
@@ -28,6 +27,7 @@ from sqlalchemy import Executable, delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from app.db import models as m
+from app.lib.asgi import SESSION_COOKIE, bearer_token
 from app.lib.crypt import token_digest
 from app.lib.database import get_alchemy_config
 from app.lib.settings import get_settings
@@ -36,17 +36,9 @@ if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
     from litestar.types import ASGIApp, Message, Receive, Scope, ScopeSession, Send
 
-SESSION_COOKIE = "session"
 _NEW_SESSION_ID = "folio_new_session_id"
 _LOADED_SESSION = "folio_loaded_session"
 _TOKEN_USE_RECORD_INTERVAL = timedelta(minutes=5)
-
-
-@dataclass(frozen=True)
-class Authentication:
-    method: Literal["session", "token"]
-    credential_id: str
-    """The session id (cookie value) or the API token's row id."""
 
 
 class UserSessionBackend(SQLAlchemyAsyncSessionBackend):
@@ -143,16 +135,7 @@ def session_middleware() -> DefineMiddleware:
     return DefineMiddleware(SessionMiddleware, backend=backend)
 
 
-def _bearer_token(scope: Scope) -> str | None:
-    for name, value in scope.get("headers", []):
-        if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            if scheme.lower() == "bearer":
-                return token.strip()
-    return None
-
-
-async def _user_for_token(token: str) -> tuple[m.User, m.ApiToken] | None:
+async def _user_for_token(token: str) -> m.User | None:
     now = datetime.now(UTC)
     statement = (
         select(m.User, m.ApiToken)
@@ -168,7 +151,7 @@ async def _user_for_token(token: str) -> tuple[m.User, m.ApiToken] | None:
         if api_token.last_used_at is None or now - api_token.last_used_at > _TOKEN_USE_RECORD_INTERVAL:
             await db_session.execute(update(m.ApiToken).where(m.ApiToken.id == api_token.id).values(last_used_at=now))
             await db_session.commit()
-        return user, api_token
+        return user
 
 
 async def _user_for_session(session: dict[str, Any]) -> m.User | None:
@@ -181,13 +164,12 @@ async def _user_for_session(session: dict[str, Any]) -> m.User | None:
 
 
 def authentication_middleware(app: ASGIApp) -> ASGIApp:
-    """Sets `scope["user"]` (a `User` or None) and `scope["auth"]` for every HTTP request."""
+    """Sets `scope["user"]` (a `User`, or None when anonymous) for every HTTP request."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP:
             user: m.User | None = None
-            auth: Authentication | None = None
-            token = _bearer_token(scope)
+            token = bearer_token(scope)
             if token is not None:
                 found = await _user_for_token(token)
                 if found is None:
@@ -195,25 +177,10 @@ def authentication_middleware(app: ASGIApp) -> ASGIApp:
                         detail="The API token is unknown, revoked or expired.",
                         headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
                     )
-                user, api_token = found
-                auth = Authentication("token", str(api_token.id))
-            else:
-                session = scope.get("session")
-                if isinstance(session, dict) and (user := await _user_for_session(session)) is not None:
-                    cookie_id = _session_cookie(scope)
-                    auth = Authentication("session", cookie_id or "")
+                user = found
+            elif isinstance(session := scope.get("session"), dict):
+                user = await _user_for_session(session)
             scope["user"] = user
-            scope["auth"] = auth
         await app(scope, receive, send)
 
     return middleware
-
-
-def _session_cookie(scope: Scope) -> str | None:
-    for name, value in scope.get("headers", []):
-        if name == b"cookie":
-            for part in value.decode("latin-1").split(";"):
-                key, _, cookie_value = part.strip().partition("=")
-                if key == SESSION_COOKIE:
-                    return cookie_value
-    return None

@@ -228,13 +228,18 @@ async def _write_rows(
     outcome.created += len(books)
 
 
-async def _set_status(import_id: UUID, **values: Any) -> m.BookImport | None:
+async def _set_status(import_id: UUID, status: str, **values: Any) -> m.BookImport | None:
+    """Move the import to `status`; a finished one's `total` becomes the rows it really had."""
     async with get_alchemy_config().get_session() as session:
         book_import = await session.get(m.BookImport, import_id, with_for_update=True)
         if book_import is None:
             return None
+        book_import.status = status
         for name, value in values.items():
             setattr(book_import, name, value)
+        if status in {"succeeded", "failed"}:
+            book_import.finished_at = datetime.now(UTC)
+            book_import.total = book_import.processed
         await session.commit()
         return book_import
 
@@ -249,14 +254,18 @@ async def _count_lines(file: Any) -> int:
 async def run_import(
     import_id: UUID, *, after_batch: Callable[[], Awaitable[None]] | None = None
 ) -> m.BookImport | None:
-    """Process (or resume) an import to the end; safe to call again for a finished one."""
+    """Process (or resume) an import to the end; safe to call again for a finished one.
+
+    A first, cheap pass counts the file's lines so `total` can show progress from the start; it is
+    replaced by the exact row count when the import finishes.
+    """
     async with get_alchemy_config().get_session() as session:
         book_import = await session.get(m.BookImport, import_id)
     if book_import is None or book_import.status in {"succeeded", "failed"}:
         return book_import
     started = book_import.started_at or datetime.now(UTC)
     estimate = book_import.total or await _count_lines(book_import.file)
-    await _set_status(import_id, status="running", started_at=started, total=estimate)
+    await _set_status(import_id, "running", started_at=started, total=estimate)
     resume_at = book_import.next_line
     try:
         batch: list[tuple[int, dict[str, Any] | ImportRowError]] = []
@@ -272,10 +281,8 @@ async def run_import(
         if batch:
             await write_batch(import_id, batch)
     except ImportFileError as exc:
-        return await _set_status(import_id, status="failed", message=str(exc), finished_at=datetime.now(UTC))
-    async with get_alchemy_config().get_session() as session:
-        processed = await session.scalar(select(m.BookImport.processed).where(m.BookImport.id == import_id))
-    return await _set_status(import_id, status="succeeded", total=processed or 0, finished_at=datetime.now(UTC))
+        return await _set_status(import_id, "failed", message=str(exc))
+    return await _set_status(import_id, "succeeded")
 
 
 class ImportRepository(SQLAlchemyAsyncRepository[m.BookImport]):
