@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 
 Client = AsyncTestClient[Litestar]
 
-AUTHOR_FIELDS = {"id", "name", "slug", "bio", "dob", "createdAt", "updatedAt"}
+AUTHOR_FIELDS = {"id", "name", "slug", "bio", "dob", "createdBy", "createdAt", "updatedAt"}
 BOOK_FIELDS = {
     "id",
     "title",
@@ -23,6 +23,7 @@ BOOK_FIELDS = {
     "description",
     "author",
     "tags",
+    "createdBy",
     "coverUrl",
     "createdAt",
     "updatedAt",

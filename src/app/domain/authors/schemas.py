@@ -16,6 +16,7 @@ class Author(CamelizedBaseStruct):
     slug: str
     bio: str | None
     dob: date | None
+    created_by: UUID | None
     created_at: datetime
     updated_at: datetime
 
@@ -27,6 +28,7 @@ class Author(CamelizedBaseStruct):
             slug=author.slug,
             bio=author.bio,
             dob=author.dob,
+            created_by=author.created_by,
             created_at=author.created_at,
             updated_at=author.updated_at,
         )

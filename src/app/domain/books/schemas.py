@@ -30,6 +30,7 @@ class Book(CamelizedBaseStruct):
     author: AuthorRef
     tags: list[TagRef]
     cover_url: str | None
+    created_by: UUID | None
     created_at: datetime
     updated_at: datetime
 
@@ -46,6 +47,7 @@ class Book(CamelizedBaseStruct):
             author=AuthorRef(id=author.id, name=author.name, slug=author.slug),
             tags=[TagRef(id=tag.id, name=tag.name, slug=tag.slug) for tag in book.tags],
             cover_url=book.cover_url,
+            created_by=book.created_by,
             created_at=book.created_at,
             updated_at=book.updated_at,
         )

@@ -1,0 +1,1 @@
+export function VerifyEmailPage() { return <h1>VerifyEmailPage</h1>; }

@@ -1,0 +1,1 @@
+export function AuthorPage() { return <h1>AuthorPage</h1>; }

@@ -1,0 +1,1 @@
+export function AuthorsPage() { return <h1>AuthorsPage</h1>; }

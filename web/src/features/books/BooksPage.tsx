@@ -1,0 +1,1 @@
+export function BooksPage() { return <h1>BooksPage</h1>; }

@@ -1,0 +1,1 @@
+export function ImportPage() { return <h1>ImportPage</h1>; }

@@ -1,0 +1,1 @@
+export function ImportsPage() { return <h1>ImportsPage</h1>; }

@@ -1,0 +1,1 @@
+export function TagPage() { return <h1>TagPage</h1>; }

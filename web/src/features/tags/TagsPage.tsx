@@ -1,0 +1,1 @@
+export function TagsPage() { return <h1>TagsPage</h1>; }
