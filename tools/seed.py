@@ -1,8 +1,12 @@
-"""Fill a running Folio with a small sample catalogue through its public API."""
+"""Fill a running Folio with a small sample catalogue through its public API, as the user of an API token.
+
+Make a token on the account page (or `POST /api/me/tokens`) and pass it with `--token` or `FOLIO_TOKEN`.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 
 import httpx
@@ -19,9 +23,10 @@ def isbn13(rng: random.Random) -> str:
     return digits + str(check)
 
 
-def seed(base_url: str, books: int, seed_value: int) -> None:
+def seed(base_url: str, token: str, books: int, seed_value: int) -> None:
     rng = random.Random(seed_value)
-    with httpx.Client(base_url=base_url, timeout=10) as client:
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base_url, headers=headers, timeout=10) as client:
         authors = []
         for _ in range(max(1, books // 5)):
             response = client.post("/api/authors", json={"name": f"{rng.choice(FIRST)} {rng.choice(LAST)}"})
@@ -49,8 +54,11 @@ def main() -> None:
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
     parser.add_argument("--books", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--token", default=os.environ.get("FOLIO_TOKEN"), help="an API token (default: $FOLIO_TOKEN)")
     args = parser.parse_args()
-    seed(args.base_url, args.books, args.seed)
+    if not args.token:
+        parser.error("an API token is needed: --token or FOLIO_TOKEN")
+    seed(args.base_url, args.token, args.books, args.seed)
 
 
 if __name__ == "__main__":

@@ -211,8 +211,9 @@ async def test_csv_import_creates_rows_and_reports_bad_ones_by_line(client: Clie
     assert sorted(errors) == [7, 8, 9, 10, 11], done["errors"]
     assert "column" in errors[7]
     assert "isbn" in errors[8]
-    assert "publishedYear" in errors[9]
+    assert errors[9] == "publishedYear must be a whole number"
     assert "publishedYear" in errors[10]
+    assert errors[11] == "title is required"
     assert "title" in errors[11]
 
     books = await all_books(client)
@@ -285,7 +286,7 @@ async def test_jsonl_import(client: Client) -> None:
     assert sorted(errors) == [3, 5, 6, 7], done["errors"]
     assert "JSON" in errors[3]
     assert "object" in errors[5]
-    assert "title" in errors[6]
+    assert errors[6] == "title is required"
     assert "isbn" in errors[7]
 
     books = await all_books(client)

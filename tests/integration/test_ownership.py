@@ -35,6 +35,11 @@ async def test_created_records_carry_their_creator(client, admin_client, user, s
     assert await db.scalar(select(m.Author.created_by).where(m.Author.id == author["id"])) == user.id
     assert await db.scalar(select(m.Book.created_by).where(m.Book.id == book["id"])) == user.id
     assert await db.scalar(select(m.Author.created_by).where(m.Author.id == admins_author["id"])) == superuser.id
+    # The responses name the creator, so that a client can offer edit controls only to who may use them.
+    assert author["createdBy"] == book["createdBy"] == str(user.id)
+    assert admins_author["createdBy"] == str(superuser.id)
+    fetched = (await client.get(f"/api/books/{book['id']}")).json()
+    assert fetched["createdBy"] == str(user.id)
 
 
 async def test_anyone_may_read(client, anon_client):

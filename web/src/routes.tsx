@@ -1,5 +1,6 @@
 import { createBrowserRouter, Navigate, type RouteObject } from "react-router";
 import { Layout } from "./components/Layout";
+import { Loading } from "./components/QueryState";
 import { NotFound, RouteError } from "./components/RouteError";
 
 /** Every page is its own chunk, loaded when first visited, so the initial download stays small. */
@@ -11,6 +12,7 @@ export const routes: RouteObject[] = [
   {
     element: <Layout />,
     errorElement: <RouteError />,
+    hydrateFallbackElement: <Loading />,
     children: [
       { index: true, element: <Navigate to="/books" replace /> },
       { path: "login", ...page(() => import("./features/auth/LoginPage"), "LoginPage") },

@@ -11,6 +11,7 @@ whose title the same author already has, so importing a file twice creates nothi
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -67,7 +68,26 @@ def parse_row(raw: dict[str, Any]) -> ImportRow | ImportRowError:
     try:
         return msgspec.convert(values, ImportRow, strict=False)
     except msgspec.ValidationError as exc:
-        return ImportRowError(str(exc))
+        return ImportRowError(readable_row_error(str(exc)))
+
+
+_TYPE_ERROR = re.compile(r"^Expected `(?P<expected>[^`]+)`, got `(?P<got>[^`]+)` - at `\$\.(?P<field>\w+)`$")
+_MISSING = re.compile(r"^Object missing required field `(?P<field>\w+)`")
+_EXPECTED = {"str": "text", "int": "a whole number", "array": "a list"}
+
+
+def readable_row_error(message: str) -> str:
+    """msgspec's type errors ("Expected `int | null`, got `str` - at `$.publishedYear`") in plain words."""
+    if missing := _MISSING.match(message):
+        return f"{missing['field']} is required"
+    found = _TYPE_ERROR.match(message)
+    if found is None:
+        return message
+    field, expected = found["field"], found["expected"]
+    if found["got"] == "null" and "null" not in expected:
+        return f"{field} is required"
+    kind = expected.split(" | ")[0]
+    return f"{field} must be {_EXPECTED.get(kind, kind)}"
 
 
 @dataclass
