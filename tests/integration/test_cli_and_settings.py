@@ -70,7 +70,7 @@ async def test_request_id_is_echoed_or_generated(client: AsyncTestClient[Litesta
     assert problem.status_code == 404
     assert problem.headers["x-request-id"] == given, "error responses carry the id too"
 
-    unknown_route = await client.get("/no/such/route", headers={"X-Request-ID": given})
+    unknown_route = await client.get("/api/no/such/route", headers={"X-Request-ID": given})
     assert unknown_route.status_code == 404
     assert unknown_route.headers["x-request-id"] == given, "so do responses made before any route is found"
 

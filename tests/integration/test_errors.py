@@ -195,7 +195,7 @@ async def test_oversized_patch_is_413(client, book):
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/nothing", "/nothing", "/api/authors/a/b/c", "/api/books/by-slug/x/y", "/api/tags/by-slug/x"]
+    "path", ["/api/nothing", "/health/nothing", "/api/authors/a/b/c", "/api/books/by-slug/x/y", "/api/tags/by-slug/x"]
 )
 async def test_unknown_route_is_404(client, path):
     assert_problem(await client.get(path), 404)

@@ -135,9 +135,11 @@ def run_app_command(*args: str, env: dict[str, str], timeout: float = 60.0) -> s
     )
 
 
-def start_server(env: dict[str, str], log_dir: Path, *, name: str = "server") -> tuple[ManagedProcess, str]:
-    """`app run` (uvicorn, one process) on a free port; returns the process and its base URL."""
-    port = free_port()
+def start_server(
+    env: dict[str, str], log_dir: Path, *, name: str = "server", port: int | None = None
+) -> tuple[ManagedProcess, str]:
+    """`app run` (uvicorn, one process) on `port` (a free one by default); returns the process and its base URL."""
+    port = port or free_port()
     server = start_process(
         name,
         [*APP_COMMAND, "run", "--host", "127.0.0.1", "--port", str(port)],

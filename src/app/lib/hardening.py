@@ -11,7 +11,10 @@ middleware).
   everything a browser could be tricked into running from a response. The interactive docs under
   `/schema` are an HTML page whose script (Scalar) and styles come from a CDN, with inline styles;
   there the policy only forbids framing, plugins and `<base>` rewriting (the page is Litestar's
-  fixed template, with no user data in it).
+  fixed template, with no user data in it). Every path outside `/api`, `/schema` and `/health`
+  belongs to the single-page app (`app.lib.spa`): its page, scripts, styles, fonts and API calls
+  come from the app's own origin only, images may also be `data:` and `blob:` URLs (cover previews),
+  and nothing inline runs.
 - `Strict-Transport-Security` only with `APP_ENV=production` (dev serves plain HTTP).
 - `Cache-Control: no-store` on `/api` responses to an authenticated request (`scope["user"]` set)
   and on every `/api/auth/*` response (they start sessions and carry user data), unless the
@@ -36,6 +39,8 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 
+from app.lib.spa import is_server_path
+
 if TYPE_CHECKING:
     from litestar.types import BeforeMessageSendHookHandler, Message, Scope
 
@@ -43,6 +48,10 @@ if TYPE_CHECKING:
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 DOCS_CSP = "frame-ancestors 'none'; object-src 'none'; base-uri 'self'"
+WEB_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
+    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 HSTS = "max-age=31536000; includeSubDomains"
 DOCS_PATH = "/schema"
 
@@ -87,9 +96,11 @@ def allowed_hosts_config(settings: Settings) -> AllowedHostsConfig | None:
     )
 
 
-def _is_docs_page(path: str, headers: MutableScopeHeaders) -> bool:
+def _content_security_policy(path: str, headers: MutableScopeHeaders) -> str:
+    if not is_server_path(path):
+        return WEB_CSP
     under_docs = path == DOCS_PATH or path.startswith(DOCS_PATH + "/")
-    return under_docs and (headers.get("content-type") or "").startswith("text/html")
+    return DOCS_CSP if under_docs and (headers.get("content-type") or "").startswith("text/html") else API_CSP
 
 
 def _needs_no_store(scope: Scope) -> bool:
@@ -114,7 +125,7 @@ def security_headers_hook(*, production: bool) -> BeforeMessageSendHookHandler:
             if headers.get(name) is None:
                 headers[name] = value
         if headers.get("content-security-policy") is None:
-            headers["content-security-policy"] = DOCS_CSP if _is_docs_page(scope["path"], headers) else API_CSP
+            headers["content-security-policy"] = _content_security_policy(scope["path"], headers)
         if production and headers.get("strict-transport-security") is None:
             headers["strict-transport-security"] = HSTS
         if _needs_no_store(scope) and headers.get("cache-control") is None:

@@ -13,6 +13,7 @@ from dotenv import load_dotenv
 
 N = TypeVar("N", int, float)
 DEFAULT_SECRET_KEY = "folio-dev-secret-key-change-me"  # noqa: S105 - refused when APP_ENV=production
+DEFAULT_WEB_DIST_DIR = Path(__file__).resolve().parents[3] / "web" / "dist"
 
 
 class SettingsError(RuntimeError):
@@ -64,6 +65,8 @@ class AppSettings:
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
     max_body_size: int = 1024 * 1024
+    web_dist_dir: Path = DEFAULT_WEB_DIST_DIR
+    """The single-page app's production build (`make web`), served at every path outside the API."""
 
     @property
     def is_production(self) -> bool:
@@ -204,6 +207,7 @@ def load_settings() -> Settings:
         log_format=log_format,  # type: ignore[arg-type]
         log_level=_env("LOG_LEVEL", "INFO").upper(),
         max_body_size=_env_int("MAX_BODY_SIZE", 1024 * 1024),
+        web_dist_dir=Path(_env("WEB_DIST_DIR") or str(DEFAULT_WEB_DIST_DIR)).expanduser().resolve(),
     )
     db = DatabaseSettings(
         url=_normalise_database_url(_env("DATABASE_URL")),

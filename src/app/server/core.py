@@ -30,6 +30,7 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         from advanced_alchemy.filters import FilterTypes
         from advanced_alchemy.service import OffsetPagination
+        from litestar.status_codes import HTTP_404_NOT_FOUND
         from litestar_saq import TaskQueues
         from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,6 +54,7 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
         from app.lib.logging import configure_logging
         from app.lib.request import JsonCheckedRequest
         from app.lib.settings import get_settings
+        from app.lib.spa import spa_not_found_handler
 
         settings = get_settings()
         configure_logging(settings.app)
@@ -78,6 +80,8 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
             ]
         )
         app_config.exception_handlers.update(exception_handlers)
+        # Requests no route matches: the single-page app's files and pages, else the 404 problem.
+        app_config.exception_handlers[HTTP_404_NOT_FOUND] = spa_not_found_handler(settings.app.web_dist_dir)
         app_config.on_startup.insert(0, connect_queues)
         app_config.middleware[:0] = [
             auth_rate_limit_middleware,

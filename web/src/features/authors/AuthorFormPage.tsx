@@ -6,7 +6,7 @@ import { fieldError, FormError } from "../../components/FormError";
 import { RequireAuth } from "../../components/RequireAuth";
 import { usePageTitle } from "../../components/usePageTitle";
 import { type Author, type AuthorUpdate, useAuthorBySlug, useCreateAuthor, useUpdateAuthor } from "./api";
-import { PageState } from "./PageState";
+import { PageState } from "../../components/PageState";
 
 type Values = { name: string; bio: string; dob: string };
 

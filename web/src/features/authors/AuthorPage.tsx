@@ -5,10 +5,10 @@ import { ConfirmButton } from "../../components/ConfirmButton";
 import { usePageTitle } from "../../components/usePageTitle";
 import { useQueryParams } from "../../components/useSearchParam";
 import { type Author, useAuthorBySlug, useDeleteAuthor } from "./api";
-import { BooksSection } from "./BooksSection";
-import { formatDate } from "./ListControls";
-import { PageState } from "./PageState";
-import "./lists.css";
+import { BooksSection } from "../books/BooksSection";
+import { formatDate } from "../../components/ListControls";
+import { PageState } from "../../components/PageState";
+import "../../components/lists.css";
 
 export function AuthorPage() {
   const { slug = "" } = useParams();

@@ -5,8 +5,8 @@ import { Pagination } from "../../components/Pagination";
 import { usePageTitle } from "../../components/usePageTitle";
 import { useQueryParams } from "../../components/useSearchParam";
 import { type AuthorSort, useAuthors } from "./api";
-import { formatDate, plural, RouteNotice, SearchForm, SortSelect } from "./ListControls";
-import "./lists.css";
+import { formatDate, plural, RouteNotice, SearchForm, SortSelect } from "../../components/ListControls";
+import "../../components/lists.css";
 
 const SORTS: { value: AuthorSort; label: string }[] = [
   { value: "name", label: "Name, A–Z" },

@@ -4,7 +4,6 @@ import { api, type Schemas, unwrap } from "../../api/client";
 export type Author = Schemas["Author"];
 export type AuthorCreate = Schemas["AuthorCreate"];
 export type AuthorUpdate = Schemas["AuthorUpdate"];
-export type Book = Schemas["Book"];
 
 export const PAGE_SIZE = 20;
 
@@ -33,27 +32,6 @@ export function useAuthorBySlug(slug: string) {
   return useQuery({
     queryKey: ["author", slug],
     queryFn: () => unwrap(api.GET("/api/authors/by-slug/{slug}", { params: { path: { slug } } })),
-  });
-}
-
-export type BookFilter = { authorId?: string; tag?: string; orderBy?: "title" | "publishedYear" };
-
-/** A page of books of one author or with one tag (slug), in ascending order of `orderBy` (title by default). */
-export function useBooks({ orderBy = "title", ...filter }: BookFilter, page: number) {
-  return useQuery({
-    queryKey: ["books", { ...filter, orderBy, page }],
-    queryFn: () =>
-      unwrap(
-        api.GET("/api/books", {
-          params: { query: { ...filter, orderBy, sortOrder: "asc", currentPage: page, pageSize: PAGE_SIZE } },
-        }),
-      ),
-    enabled: Boolean(filter.authorId || filter.tag),
-    // While the next page loads, keep showing the previous one, but never another author's or tag's books.
-    placeholderData: (previous, query) => {
-      const key = query?.queryKey[1] as BookFilter | undefined;
-      return key?.authorId === filter.authorId && key?.tag === filter.tag ? previous : undefined;
-    },
   });
 }
 

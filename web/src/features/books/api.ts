@@ -163,3 +163,24 @@ export function useDeleteCover(book: Book) {
     },
   });
 }
+
+export type BooksOfFilter = { authorId?: string; tag?: string; orderBy?: "title" | "publishedYear" };
+
+/** A page of books of one author or with one tag (slug), in ascending order of `orderBy` (title by default). */
+export function useBooksOf({ orderBy = "title", ...filter }: BooksOfFilter, page: number) {
+  return useQuery({
+    queryKey: ["books", { ...filter, orderBy, page }],
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/books", {
+          params: { query: { ...filter, orderBy, sortOrder: "asc", currentPage: page, pageSize: PAGE_SIZE } },
+        }),
+      ),
+    enabled: Boolean(filter.authorId || filter.tag),
+    // While the next page loads, keep showing the previous one, but never another author's or tag's books.
+    placeholderData: (previous, query) => {
+      const key = query?.queryKey[1] as BooksOfFilter | undefined;
+      return key?.authorId === filter.authorId && key?.tag === filter.tag ? previous : undefined;
+    },
+  });
+}

@@ -7,10 +7,10 @@ import { Field } from "../../components/Field";
 import { fieldError, FormError } from "../../components/FormError";
 import { usePageTitle } from "../../components/usePageTitle";
 import { useQueryParams } from "../../components/useSearchParam";
-import { BooksSection } from "../authors/BooksSection";
-import { plural } from "../authors/ListControls";
-import { PageState } from "../authors/PageState";
-import "../authors/lists.css";
+import { BooksSection } from "../books/BooksSection";
+import { plural } from "../../components/ListControls";
+import { PageState } from "../../components/PageState";
+import "../../components/lists.css";
 import { type Tag, useDeleteTag, useRenameTag, useTag } from "./api";
 
 export function TagPage() {

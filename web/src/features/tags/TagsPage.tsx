@@ -8,8 +8,8 @@ import { Pagination } from "../../components/Pagination";
 import { Empty, QueryState } from "../../components/QueryState";
 import { usePageTitle } from "../../components/usePageTitle";
 import { useQueryParams } from "../../components/useSearchParam";
-import { plural, RouteNotice, SearchForm, SortSelect } from "../authors/ListControls";
-import "../authors/lists.css";
+import { plural, RouteNotice, SearchForm, SortSelect } from "../../components/ListControls";
+import "../../components/lists.css";
 import { type Tag, type TagSort, useCreateTag, useTags } from "./api";
 
 const SORTS: { value: TagSort; label: string }[] = [

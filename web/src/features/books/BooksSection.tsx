@@ -1,9 +1,9 @@
 import type { ReactNode } from "react";
 import { Empty, QueryState } from "../../components/QueryState";
 import { Pagination } from "../../components/Pagination";
-import { type BookFilter, useBooks } from "./api";
+import { type BooksOfFilter, useBooksOf } from "./api";
 import { BookList } from "./BookList";
-import { plural } from "./ListControls";
+import { plural } from "../../components/ListControls";
 
 /** The paginated books of one author or one tag, under an <h2> that gives their number. */
 export function BooksSection({
@@ -13,13 +13,13 @@ export function BooksSection({
   showAuthor = false,
   empty,
 }: {
-  filter: BookFilter;
+  filter: BooksOfFilter;
   page: number;
   onPage: (page: number) => void;
   showAuthor?: boolean;
   empty: ReactNode;
 }) {
-  const books = useBooks(filter, page);
+  const books = useBooksOf(filter, page);
   return (
     <section aria-labelledby="books-heading">
       <h2 id="books-heading">

@@ -1,6 +1,6 @@
 import { type FormEvent, useId, useState } from "react";
 import { useLocation } from "react-router";
-import { Field } from "../../components/Field";
+import { Field } from "./Field";
 
 /** A search box that applies its text on submit (Enter or the button), kept in step with the URL's value. */
 export function SearchForm({ label, value, onSearch }: { label: string; value: string; onSearch: (q: string) => void }) {

@@ -1,8 +1,8 @@
 import type { ReactNode } from "react";
 import { Link } from "react-router";
-import { errorMessage, isStatus } from "../../api/client";
-import { Loading } from "../../components/QueryState";
-import { usePageTitle } from "../../components/usePageTitle";
+import { errorMessage, isStatus } from "../api/client";
+import { Loading } from "./QueryState";
+import { usePageTitle } from "./usePageTitle";
 
 /**
  * Loading, not-found and error states of a detail page, each with the page's one <h1>;

@@ -1,6 +1,6 @@
 import { Link } from "react-router";
 import type { Book } from "./api";
-import "./lists.css";
+import "../../components/lists.css";
 
 /** Book cards: cover thumbnail (or a placeholder), title linking to the book, year, and optionally the author. */
 export function BookList({ books, showAuthor = false }: { books: Book[]; showAuthor?: boolean }) {
