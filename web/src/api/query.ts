@@ -13,7 +13,11 @@ export function setUnauthenticatedHandler(handler: (path: string) => void): void
   onUnauthenticated = handler;
 }
 
+/** Pages a visitor uses to get in: a late 401 from the page they left must not send them away. */
+const SIGN_IN_PAGES = ["/login", "/signup", "/forgot-password", "/reset-password", "/verify-email"];
+
 function handle401(error: unknown, meta: Record<string, unknown> | undefined): void {
+  if (SIGN_IN_PAGES.includes(window.location.pathname)) return;
   if (error instanceof ApiError && error.status === 401 && !meta?.["allowAnonymous"]) {
     queryClient.setQueryData(["me"], null);
     onUnauthenticated(loginPath());

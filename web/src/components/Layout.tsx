@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useEffect } from "react";
+import { useEffect, useRef } from "react";
 import { NavLink, Outlet, ScrollRestoration, useLocation, useNavigate } from "react-router";
 import { api, unwrap } from "../api/client";
 import { setUnauthenticatedHandler } from "../api/query";
@@ -14,16 +14,21 @@ export function Layout() {
   const client = useQueryClient();
   const logout = useMutation({
     mutationFn: () => unwrap(api.POST("/api/auth/logout")),
-    onSettled: () => {
+    onSettled: async () => {
+      // Leave the page first: clearing the cache under it would refetch its queries, now as a visitor.
+      await navigate("/login");
       client.clear();
       client.setQueryData(["me"], null);
-      navigate("/login");
     },
   });
 
   useEffect(() => setUnauthenticatedHandler((path) => navigate(path)), [navigate]);
+  const firstPath = useRef(location.pathname);
   useEffect(() => {
-    // Move focus to the new page's main region so screen readers and keyboard users start there.
+    // After a navigation (not on the first page load, where Tab should reach the skip link first),
+    // move focus to the new page's main region so screen readers and keyboard users start there.
+    if (location.pathname === firstPath.current) return;
+    firstPath.current = "";
     document.getElementById("main")?.focus({ preventScroll: true });
   }, [location.pathname]);
 

@@ -1,0 +1,148 @@
+"""End-to-end set-up: the real app (`app run` with its in-process SAQ worker) serving the built SPA on the
+test database, driven by Playwright in Debian's Chromium (Playwright's own browser download cannot
+reach the internet here; `tools/install-chromium.sh` installs the package).
+
+The server is started once per test process; tables are emptied after each test like everywhere
+else. Playwright's async API runs on pytest-asyncio's loop (its sync API would start a loop of its
+own, which pytest-asyncio's fixtures then cannot run beside). Screenshots of every page a failed test
+had open land in `test-results/`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from tests.conftest import PROJECT_ROOT, TEST_DATABASE_URL
+from tests.support.processes import ManagedProcess, app_env, free_port, start_server, wait_for_http
+
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+RESULTS = PROJECT_ROOT / "test-results"
+_FAILED = pytest.StashKey[bool]()
+
+
+@dataclass(frozen=True)
+class LiveApp:
+    url: str
+    email_dir: Path
+    data_dir: Path
+    process: ManagedProcess
+
+
+NewContext = Callable[[], Awaitable[BrowserContext]]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # One server and one browser for all browser tests: keep them on one xdist worker.
+    for item in items:
+        if "tests/e2e/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.xdist_group("e2e"))
+
+
+@pytest.fixture(scope="session")
+def web_dist() -> Path:
+    """The production build of the SPA, built by `make web` when missing or stale."""
+    built = subprocess.run(
+        ["make", "--no-print-directory", "web"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
+    )
+    assert built.returncode == 0, f"make web failed:\n{built.stdout[-4000:]}\n{built.stderr[-4000:]}"
+    dist = PROJECT_ROOT / "web" / "dist"
+    assert (dist / "index.html").is_file(), "make web left no web/dist/index.html"
+    return dist
+
+
+@pytest.fixture(scope="session")
+def live_app(web_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+    root = tmp_path_factory.mktemp("e2e")
+    email_dir, data_dir, logs = root / "emails", root / "data", root / "logs"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = app_env(
+        DATABASE_URL=TEST_DATABASE_URL,
+        DATA_DIR=str(data_dir),
+        EMAIL_BACKEND="file",
+        EMAIL_FILE_DIR=str(email_dir),
+        APP_URL=url,
+        WEB_DIST_DIR=str(web_dist),
+        SAQ_IN_PROCESS="true",
+        LOG_LEVEL="INFO",
+    )
+    process, _ = start_server(env, logs, name="e2e-server", port=port)
+    try:
+        wait_for_http(url, process)
+        yield LiveApp(url=url, email_dir=email_dir, data_dir=data_dir, process=process)
+    finally:
+        code, _ = process.stop()
+        assert code in {0, -signal.SIGTERM}, process.output()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.failed:
+        item.stash[_FAILED] = True
+    return report
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    assert Path(CHROMIUM).is_file(), f"Chromium not found at {CHROMIUM}: run tools/install-chromium.sh"
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+async def browser(chromium: str) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+async def new_context(browser: Browser, live_app: LiveApp, request: pytest.FixtureRequest) -> AsyncIterator[NewContext]:
+    """Opens browser contexts (separate cookie jars) on the live app; screenshots of their pages are kept
+    in `test-results/` when the test fails."""
+    contexts: list[BrowserContext] = []
+
+    async def open_context() -> BrowserContext:
+        context = await browser.new_context(base_url=live_app.url, viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context
+
+    yield open_context
+    if request.node.stash.get(_FAILED, False):
+        os.makedirs(RESULTS, exist_ok=True)
+        for number, context in enumerate(contexts):
+            for index, page in enumerate(context.pages):
+                name = f"{request.node.name}-{number}-{index}.png"
+                await page.screenshot(path=RESULTS / name, full_page=True)
+    for context in contexts:
+        await context.close()
+
+
+@pytest.fixture
+async def page(new_context: NewContext) -> Page:
+    return await (await new_context()).new_page()
