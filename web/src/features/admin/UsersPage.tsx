@@ -8,7 +8,7 @@ import { Empty, QueryState } from "../../components/QueryState";
 import { RequireAuth } from "../../components/RequireAuth";
 import { usePageTitle } from "../../components/usePageTitle";
 import { useQueryParams } from "../../components/useSearchParam";
-import { type AdminUpdate, useUpdateUser, useUsers } from "./api";
+import { type AdminUpdate, useDeleteUser, useUpdateUser, useUsers } from "./api";
 import "./users.css";
 
 const joined = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
@@ -96,6 +96,7 @@ function Users({ me }: { me: User }) {
 
 function UserRow({ user, me, onDone }: { user: User; me: User; onDone: (message: string | null) => void }) {
   const change = useUpdateUser(user.id);
+  const remove = useDeleteUser(user.id);
   const actions = useRef<HTMLDivElement>(null);
   const self = user.id === me.id;
   const who = user.name || user.email;
@@ -178,9 +179,21 @@ function UserRow({ user, me, onDone }: { user: User; me: User; onDone: (message:
                 Make admin{hidden}
               </ConfirmButton>
             )}
+            <ConfirmButton
+              question={`Delete the account of ${who} (${user.email})? This cannot be undone; the books and authors they created stay in the catalogue.`}
+              confirmLabel="Delete account"
+              disabled={remove.isPending}
+              onConfirm={() => {
+                onDone(null);
+                remove.mutate(undefined, { onSuccess: () => onDone(`The account of ${who} was deleted.`) });
+              }}
+            >
+              Delete{hidden}
+            </ConfirmButton>
           </div>
         )}
         {change.error ? <p className="field-error" role="alert">{errorMessage(change.error)}</p> : null}
+        {remove.error ? <p className="field-error" role="alert">{errorMessage(remove.error)}</p> : null}
       </td>
     </tr>
   );

@@ -26,3 +26,11 @@ export function useUpdateUser(id: string) {
     onSuccess: () => client.invalidateQueries({ queryKey: ["users"] }),
   });
 }
+
+export function useDeleteUser(id: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(api.DELETE("/api/users/{user_id}", { params: { path: { user_id: id } } })),
+    onSuccess: () => client.invalidateQueries({ queryKey: ["users"] }),
+  });
+}

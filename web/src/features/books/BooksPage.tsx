@@ -2,6 +2,7 @@ import { type FormEvent, useEffect, useId, useState } from "react";
 import { Link } from "react-router";
 import { errorMessage } from "../../api/client";
 import { useMe } from "../../auth/session";
+import { plural } from "../../components/ListControls";
 import { Pagination } from "../../components/Pagination";
 import { Loading } from "../../components/QueryState";
 import { usePageTitle } from "../../components/usePageTitle";
@@ -132,7 +133,7 @@ export function BooksPage() {
       ) : (
         <>
           <p className="meta result-count" role="status">
-            {total} {total === 1 ? "book" : "books"}
+            {plural(total, "book")}
             {books.isPlaceholderData ? " · updating…" : ""}
           </p>
           {books.error ? (
