@@ -18,10 +18,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Itera
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from sqlalchemy.engine import make_url
 
-from tests.conftest import PROJECT_ROOT, TEST_DATABASE_URL
+from app.db.models import metadata
+from tests.conftest import PROJECT_ROOT
+from tests.support.databases import drop_test_database, prepare_test_database
 from tests.support.processes import ManagedProcess, app_env, free_port, start_server, wait_for_http
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -72,13 +76,35 @@ def web_dist() -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_app(web_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+def e2e_database() -> Iterator[str]:
+    """A database of the browser tests' own: the live app's in-process worker must not take the jobs of
+    the other tests in this process, which use the test database and workers of their own."""
+    url = prepare_test_database("_e2e")
+    yield url
+    drop_test_database(url)
+
+
+@pytest.fixture(autouse=True)
+async def _empty_e2e_tables(e2e_database: str) -> AsyncIterator[None]:
+    yield
+    tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    connection = await asyncpg.connect(make_url(e2e_database).set(drivername="postgresql").render_as_string(False))
+    try:
+        await connection.execute(f"TRUNCATE {tables} CASCADE")
+        if await connection.fetchval("SELECT to_regclass('saq_jobs')") is not None:
+            await connection.execute("DELETE FROM saq_jobs")
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def live_app(web_dist: Path, e2e_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     root = tmp_path_factory.mktemp("e2e")
     email_dir, data_dir, logs = root / "emails", root / "data", root / "logs"
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = app_env(
-        DATABASE_URL=TEST_DATABASE_URL,
+        DATABASE_URL=e2e_database,
         DATA_DIR=str(data_dir),
         EMAIL_BACKEND="file",
         EMAIL_FILE_DIR=str(email_dir),

@@ -9,7 +9,6 @@ import uuid
 import pytest
 from playwright.async_api import Page, Route, expect
 
-from tests.conftest import TEST_DATABASE_URL
 from tests.e2e.conftest import LiveApp, NewContext
 from tests.e2e.mailbox import wait_for_link
 from tests.support.images import tiny_png
@@ -158,14 +157,14 @@ async def test_a_new_reader_catalogues_imports_and_recovers_the_account(page: Pa
     await expect(page.get_by_role("link", name=f"Account of {name}")).to_be_visible()
 
 
-async def test_a_deactivated_readers_open_session_stops_working(new_context: NewContext) -> None:
+async def test_a_deactivated_readers_open_session_stops_working(new_context: NewContext, e2e_database: str) -> None:
     reader = await (await new_context()).new_page()
     admin = await (await new_context()).new_page()
     reader_email, admin_email = unique_email("reader"), unique_email("admin")
     await sign_up(reader, reader_email, "Dora Deactivated")
     await sign_up(admin, admin_email, "Ada Admin")
     promoted = await asyncio.to_thread(
-        run_app_command, "users", "promote", admin_email, env=app_env(DATABASE_URL=TEST_DATABASE_URL)
+        run_app_command, "users", "promote", admin_email, env=app_env(DATABASE_URL=e2e_database)
     )
     assert promoted.returncode == 0, promoted.stdout + promoted.stderr
 

@@ -56,7 +56,7 @@ def _is_stale(name: str) -> bool:
     """A test database whose pytest process (its name ends with the pid) is gone."""
     import psutil
 
-    pid = name.removeprefix(TEST_DATABASE_PREFIX)
+    pid = name.removeprefix(TEST_DATABASE_PREFIX).split("_", 1)[0]
     return pid.isdigit() and not psutil.pid_exists(int(pid))
 
 
@@ -72,9 +72,9 @@ def drop_test_database(url: str) -> None:
     _run_admin(url, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
 
-def prepare_test_database() -> str:
-    """A fresh database for this test process (named after its pid), migrated to head; returns its URL."""
-    url = _server_url(f"{TEST_DATABASE_PREFIX}{os.getpid()}")
+def prepare_test_database(suffix: str = "") -> str:
+    """A fresh database for this test process (named after its pid, then `suffix`), migrated to head; its URL."""
+    url = _server_url(f"{TEST_DATABASE_PREFIX}{os.getpid()}{suffix}")
     _recreate(url)
     subprocess.run(
         [sys.executable, "-m", "app", "database", "upgrade", "--no-prompt"],
