@@ -26,17 +26,17 @@ def unique_email(prefix: str) -> str:
 
 async def sign_up(page: Page, email: str, name: str) -> None:
     await page.goto("/signup")
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Name").fill(name)
-    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_label("Email", exact=True).fill(email)
+    await page.get_by_label("Name", exact=True).fill(name)
+    await page.get_by_label("Password", exact=True).fill(PASSWORD)
     await page.get_by_role("button", name="Sign up").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome to Folio, {name}")
 
 
 async def sign_in(page: Page, email: str, password: str) -> None:
     await page.goto("/login")
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Password").fill(password)
+    await page.get_by_label("Email", exact=True).fill(email)
+    await page.get_by_label("Password", exact=True).fill(password)
     await page.get_by_role("button", name="Sign in").click()
     await expect(page).to_have_url(re.compile(r"/books$"))
 
@@ -65,24 +65,24 @@ async def test_a_new_reader_catalogues_imports_and_recovers_the_account(page: Pa
 
     # An author of their own, then a book for that author picked by type-ahead, with tags and a cover.
     await page.goto("/authors/new")
-    await page.get_by_label("Name").fill("Ursula K. Le Guin")
-    await page.get_by_label("Bio").fill("Wrote Earthsea.")
+    await page.get_by_label("Name", exact=True).fill("Ursula K. Le Guin")
+    await page.get_by_label("Biography", exact=True).fill("Wrote Earthsea.")
     await page.get_by_role("button", name=re.compile("^(Add|Create|Save)")).click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Ursula K. Le Guin")
 
     await page.goto("/books")
     await page.get_by_role("link", name="Add a book").click()
-    await page.get_by_label("Title").fill("A Wizard of Earthsea")
+    await page.get_by_label("Title", exact=True).fill("A Wizard of Earthsea")
     author = page.get_by_role("combobox", name="Author")
     await author.fill("le gui")
     await page.get_by_role("option", name="Ursula K. Le Guin").click()
-    await page.get_by_label("Published year").fill("1967")
+    await page.get_by_label("Published year", exact=True).fill("1967")
     tags = page.get_by_role("combobox", name="Tags")
     await tags.fill("Fantasy")
     await tags.press("Enter")
     await tags.fill("Classics")
     await tags.press("Enter")
-    await page.get_by_label("Cover image (optional)").set_input_files(
+    await page.get_by_label("Cover image (optional)", exact=True).set_input_files(
         {"name": "earthsea.png", "mimeType": "image/png", "buffer": tiny_png(200)}
     )
     await page.get_by_role("button", name="Add book").click()
@@ -94,7 +94,7 @@ async def test_a_new_reader_catalogues_imports_and_recovers_the_account(page: Pa
 
     # A second book whose author is created inline from the picker.
     await page.goto("/books/new")
-    await page.get_by_label("Title").fill("Kindred")
+    await page.get_by_label("Title", exact=True).fill("Kindred")
     author = page.get_by_role("combobox", name="Author")
     await author.fill("Octavia E. Butler")
     await page.get_by_role("option", name="Create author “Octavia E. Butler”").click()
@@ -108,12 +108,12 @@ async def test_a_new_reader_catalogues_imports_and_recovers_the_account(page: Pa
     await page.goto("/books")
     books = page.get_by_role("main").get_by_role("heading", level=2)
     await expect(books).to_have_count(2)
-    await page.get_by_label("Search titles").fill("wizard")
-    await page.get_by_label("Search titles").press("Enter")
+    await page.get_by_label("Search titles", exact=True).fill("wizard")
+    await page.get_by_label("Search titles", exact=True).press("Enter")
     await expect(page).to_have_url(re.compile(r"q=wizard"))
     await expect(books).to_have_text(["A Wizard of Earthsea"])
     await page.goto("/books")
-    await page.get_by_label("Tag").select_option("time-travel")
+    await page.get_by_label("Tag", exact=True).select_option("time-travel")
     await expect(page).to_have_url(re.compile(r"tag=time-travel"))
     await expect(books).to_have_text(["Kindred"])
     await page.reload()
@@ -122,14 +122,14 @@ async def test_a_new_reader_catalogues_imports_and_recovers_the_account(page: Pa
     # Edit the first book.
     await page.goto("/books/a-wizard-of-earthsea")
     await page.get_by_role("link", name="Edit").click()
-    await page.get_by_label("Published year").fill("1968")
+    await page.get_by_label("Published year", exact=True).fill("1968")
     await page.get_by_role("button", name="Save changes").click()
     await expect(page).to_have_url(re.compile(r"/books/a-wizard-of-earthsea$"))
     await expect(page.get_by_role("main")).to_contain_text("1968")
 
     # Import a generated CSV and watch the worker finish it.
     await page.goto("/imports")
-    await page.get_by_label("File to import").set_input_files(
+    await page.get_by_label("File to import", exact=True).set_input_files(
         {"name": "catalogue.csv", "mimeType": "text/csv", "buffer": catalogue_csv(400)}
     )
     await page.get_by_role("button", name="Upload and import").click()
@@ -145,12 +145,12 @@ async def test_a_new_reader_catalogues_imports_and_recovers_the_account(page: Pa
     await page.get_by_role("button", name="Sign out").click()
     await expect(page).to_have_url(re.compile(r"/login$"))
     await page.get_by_role("link", name="Forgot your password?").click()
-    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Email", exact=True).fill(email)
     await page.get_by_role("button", name="Send reset link").click()
     await expect(page.get_by_role("status")).to_be_visible()
     await page.goto(await asyncio.to_thread(wait_for_link, live_app.email_dir, email, "reset-password"))
     await page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
-    await page.get_by_label("Confirm new password").fill(NEW_PASSWORD)
+    await page.get_by_label("Confirm new password", exact=True).fill(NEW_PASSWORD)
     await page.get_by_role("button", name="Set new password").click()
     await expect(page.get_by_role("main")).to_contain_text(re.compile("password", re.IGNORECASE))
     await sign_in(page, email, NEW_PASSWORD)
@@ -172,7 +172,7 @@ async def test_a_deactivated_readers_open_session_stops_working(new_context: New
     await expect(reader.get_by_role("heading", level=1)).to_have_text("Your account")
 
     await admin.goto("/admin/users")
-    await admin.get_by_label("Search by name or email").fill(reader_email)
+    await admin.get_by_label("Search by name or email", exact=True).fill(reader_email)
     await admin.get_by_role("button", name="Search").click()
     row = admin.get_by_role("row").filter(has_text=reader_email)
     await expect(row).to_have_count(1)
@@ -183,8 +183,8 @@ async def test_a_deactivated_readers_open_session_stops_working(new_context: New
     # The reader's open page: the next request is refused and the app asks them to sign in again.
     await reader.get_by_role("navigation", name="Main").get_by_role("link", name="Imports").click()
     await expect(reader).to_have_url(re.compile(r"/login\?next=%2Fimports$"))
-    await reader.get_by_label("Email").fill(reader_email)
-    await reader.get_by_label("Password").fill(PASSWORD)
+    await reader.get_by_label("Email", exact=True).fill(reader_email)
+    await reader.get_by_label("Password", exact=True).fill(PASSWORD)
     await reader.get_by_role("button", name="Sign in").click()
     await expect(reader.get_by_role("alert")).to_be_visible()
     await expect(reader).to_have_url(re.compile(r"/login"))
