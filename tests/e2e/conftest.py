@@ -10,6 +10,7 @@ had open land in `test-results/`.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -20,13 +21,17 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 from sqlalchemy.engine import make_url
 
 from app.db.models import metadata
 from tests.conftest import PROJECT_ROOT
 from tests.support.databases import drop_test_database, prepare_test_database
 from tests.support.processes import ManagedProcess, app_env, free_port, start_server, wait_for_http
+
+# Generous waits: CI machines are slow and busy; a passing step never waits this long.
+TIMEOUT_MS = 15_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -90,7 +95,16 @@ async def _empty_e2e_tables(e2e_database: str) -> AsyncIterator[None]:
     tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
     connection = await asyncpg.connect(make_url(e2e_database).set(drivername="postgresql").render_as_string(False))
     try:
-        await connection.execute(f"TRUNCATE {tables} CASCADE")
+        # The live app keeps working (its worker polls, a page's last requests finish): TRUNCATE may
+        # deadlock with it, and then simply goes again.
+        for attempt in range(10):
+            try:
+                await connection.execute(f"TRUNCATE {tables} CASCADE")
+                break
+            except asyncpg.DeadlockDetectedError:
+                if attempt == 9:
+                    raise
+                await asyncio.sleep(0.2)
         if await connection.fetchval("SELECT to_regclass('saq_jobs')") is not None:
             await connection.execute("DELETE FROM saq_jobs")
     finally:
@@ -154,7 +168,7 @@ async def new_context(browser: Browser, live_app: LiveApp, request: pytest.Fixtu
 
     async def open_context() -> BrowserContext:
         context = await browser.new_context(base_url=live_app.url, viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         return context
 

@@ -89,8 +89,7 @@ async def test_a_new_reader_catalogues_imports_and_recovers_the_account(page: Pa
     await expect(page.get_by_role("heading", level=1)).to_have_text("A Wizard of Earthsea")
     await expect(page).to_have_url(re.compile(r"/books/a-wizard-of-earthsea$"))
     cover = page.locator("img[src*='/cover']")
-    await expect(cover).to_be_visible()
-    assert await cover.evaluate("img => img.naturalWidth") == 1
+    await expect(cover).to_have_js_property("naturalWidth", 1)
 
     # A second book whose author is created inline from the picker.
     await page.goto("/books/new")
