@@ -39,7 +39,7 @@ ROWS = 20_000
 AUTHORS = 300
 HEARTBEAT = 3
 """`IMPORT_JOB_HEARTBEAT`: a job whose worker has not beaten for this long is stuck (swept and retried)."""
-FINISH_WITHIN = 45.0
+FINISH_WITHIN = 120.0  # generous for busy CI machines; a passing run never waits this long
 
 
 @pytest.fixture
@@ -123,7 +123,7 @@ async def interrupt_halfway(
     """Start a worker, stop it with `sig` once about half the rows are in; returns the rows committed by then."""
     first = start_worker(env, tmp_path / "logs", name="worker-1")
     processes.append(first)
-    await wait_for(import_id, lambda row: row.processed >= ROWS // 2, 60, first, "the first worker never got halfway")
+    await wait_for(import_id, lambda row: row.processed >= ROWS // 2, 120, first, "the first worker never got halfway")
     if sig == signal.SIGKILL:
         first.kill()
         assert first.process.returncode == -signal.SIGKILL

@@ -7,6 +7,7 @@ import { Loading } from "../../components/QueryState";
 import { usePageTitle } from "../../components/usePageTitle";
 import { type Book, useBook, useDeleteBook, useDeleteCover, useUploadCover } from "./api";
 import { checkCover, Cover, CoverInput, coverError } from "./Cover";
+import { TagLinks } from "./TagLinks";
 import "./books.css";
 
 export function BookPage() {
@@ -82,19 +83,7 @@ function BookDetails({ book }: { book: Book }) {
             <dd>{book.isbn ?? "None"}</dd>
             <dt>Tags</dt>
             <dd>
-              {book.tags.length > 0 ? (
-                <ul className="tag-list">
-                  {book.tags.map((tag) => (
-                    <li key={tag.id}>
-                      <Link className="tag" to={`/tags/${tag.id}`}>
-                        {tag.name}
-                      </Link>
-                    </li>
-                  ))}
-                </ul>
-              ) : (
-                "None"
-              )}
+              {book.tags.length > 0 ? <TagLinks tags={book.tags} /> : "None"}
             </dd>
             <dt>Added</dt>
             <dd>

@@ -10,6 +10,7 @@ import { useQueryParams } from "../../components/useSearchParam";
 import { AuthorCombobox } from "./AuthorCombobox";
 import { type Book, type BookSort, isSort, SORTS, useAuthorById, useBooks, usePopularTags } from "./api";
 import { Cover } from "./Cover";
+import { TagLinks } from "./TagLinks";
 import { useDebounced } from "./useDebounced";
 import "./books.css";
 
@@ -200,17 +201,7 @@ function BookCard({ book }: { book: Book }) {
           <Link to={`/authors/${book.author.slug}`}>{book.author.name}</Link>
           {book.publishedYear !== null ? <> · {book.publishedYear}</> : null}
         </p>
-        {book.tags.length > 0 ? (
-          <ul className="tag-list" aria-label="Tags">
-            {book.tags.map((tag) => (
-              <li key={tag.id}>
-                <Link className="tag" to={`/tags/${tag.id}`}>
-                  {tag.name}
-                </Link>
-              </li>
-            ))}
-          </ul>
-        ) : null}
+        {book.tags.length > 0 ? <TagLinks tags={book.tags} label="Tags" /> : null}
       </div>
     </li>
   );
