@@ -1,0 +1,12 @@
+-- GET /health: a fixed request, so wrk sends it without calling Lua per request.
+-- Finds common.lua next to this script, whatever the working directory.
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+package.path = here .. "?.lua;" .. package.path
+local common = require("common")
+
+setup = common.setup
+done = common.done
+response = common.response
+
+wrk.method = "GET"
+wrk.path = "/health"
