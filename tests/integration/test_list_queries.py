@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
-from app.lib.database import get_alchemy_config
 from tests.integration.catalogue import (
     PAGE_FIELDS,
     Client,
@@ -20,6 +16,7 @@ from tests.integration.catalogue import (
     create_book,
     create_tag,
 )
+from tests.support.statements import count_statements
 
 
 async def list_of(client: Client, path: str, **params: Any) -> dict[str, Any]:
@@ -33,21 +30,6 @@ async def list_of(client: Client, path: str, **params: Any) -> dict[str, Any]:
 async def names(client: Client, path: str, **params: Any) -> list[str]:
     key = "title" if path == "/api/books" else "name"
     return [item[key] for item in (await list_of(client, path, **params))["items"]]
-
-
-@contextmanager
-def count_statements() -> Iterator[list[str]]:
-    engine = get_alchemy_config().get_engine().sync_engine
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def statements_for(client: Client, path: str, **params: Any) -> tuple[dict[str, Any], list[str]]:

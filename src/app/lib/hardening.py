@@ -36,7 +36,6 @@ from typing import TYPE_CHECKING
 
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 
 from app.lib.spa import is_server_path
@@ -60,11 +59,13 @@ _ALWAYS = {
     "referrer-policy": "strict-origin-when-cross-origin",
     "x-frame-options": "DENY",
 }
-_CORS_HEADERS = (
-    "access-control-allow-credentials",
-    "access-control-allow-headers",
-    "access-control-allow-methods",
-    "access-control-expose-headers",
+_CORS_HEADERS = frozenset(
+    {
+        b"access-control-allow-credentials",
+        b"access-control-allow-headers",
+        b"access-control-allow-methods",
+        b"access-control-expose-headers",
+    }
 )
 CORS_ALLOWED_HEADERS = ["Content-Type", "Authorization", "X-CSRFToken", "X-Request-ID"]
 CORS_EXPOSED_HEADERS = ["Location", "Retry-After", "X-Request-ID"]
@@ -96,11 +97,11 @@ def allowed_hosts_config(settings: Settings) -> AllowedHostsConfig | None:
     )
 
 
-def _content_security_policy(path: str, headers: MutableScopeHeaders) -> str:
+def _content_security_policy(path: str, content_type: str) -> str:
     if not is_server_path(path):
         return WEB_CSP
     under_docs = path == DOCS_PATH or path.startswith(DOCS_PATH + "/")
-    return DOCS_CSP if under_docs and (headers.get("content-type") or "").startswith("text/html") else API_CSP
+    return DOCS_CSP if under_docs and content_type.startswith("text/html") else API_CSP
 
 
 def _needs_no_store(scope: Scope) -> bool:
@@ -111,24 +112,28 @@ def _needs_no_store(scope: Scope) -> bool:
 
 
 def security_headers_hook(*, production: bool) -> BeforeMessageSendHookHandler:
-    """The `before_send` hook adding the headers above (HSTS only when `production`)."""
+    """The `before_send` hook adding the headers above (HSTS only when `production`).
+
+    The response's headers are read once: every response goes through here, so no header is looked
+    up by scanning the list again.
+    """
+    always = [(name.encode(), value.encode()) for name, value in _ALWAYS.items()]
+    if production:
+        always.append((b"strict-transport-security", HSTS.encode()))
 
     async def add_security_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start" or scope["type"] != ScopeType.HTTP:
             return
-        headers = MutableScopeHeaders.from_message(message)
-        if headers.get("access-control-allow-origin") is None:
-            for name in _CORS_HEADERS:
-                if headers.get(name) is not None:
-                    del headers[name]
-        for name, value in _ALWAYS.items():
-            if headers.get(name) is None:
-                headers[name] = value
-        if headers.get("content-security-policy") is None:
-            headers["content-security-policy"] = _content_security_policy(scope["path"], headers)
-        if production and headers.get("strict-transport-security") is None:
-            headers["strict-transport-security"] = HSTS
-        if _needs_no_store(scope) and headers.get("cache-control") is None:
-            headers["cache-control"] = "no-store"
+        headers: list[tuple[bytes, bytes]] = list(message.get("headers", []))
+        present = {bytes(name).lower(): bytes(value) for name, value in headers}
+        if b"access-control-allow-origin" not in present and not _CORS_HEADERS.isdisjoint(present):
+            headers = [(name, value) for name, value in headers if bytes(name).lower() not in _CORS_HEADERS]
+        headers += [(name, value) for name, value in always if name not in present]
+        if b"content-security-policy" not in present:
+            content_type = present.get(b"content-type", b"").decode("latin-1")
+            headers.append((b"content-security-policy", _content_security_policy(scope["path"], content_type).encode()))
+        if b"cache-control" not in present and _needs_no_store(scope):
+            headers.append((b"cache-control", b"no-store"))
+        message["headers"] = headers
 
     return add_security_headers

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import msgspec
 import structlog
 
 if TYPE_CHECKING:
@@ -22,6 +23,11 @@ def _redact_secrets(_: object, __: str, event: structlog.typing.EventDict) -> st
     return event
 
 
+def _json_line(event: structlog.typing.EventDict, **_: Any) -> str:
+    """One JSON object, by msgspec (several times faster than `json.dumps`); odd values as their `str`."""
+    return msgspec.json.encode(event, enc_hook=str).decode()
+
+
 def configure_logging(settings: AppSettings) -> None:
     """Route structlog and the standard library's loggers through one renderer."""
     shared: list[structlog.typing.Processor] = [
@@ -34,13 +40,14 @@ def configure_logging(settings: AppSettings) -> None:
     renderer: structlog.typing.Processor
     if settings.log_format == "json":
         shared.append(structlog.processors.format_exc_info)
-        renderer = structlog.processors.JSONRenderer()
+        renderer = structlog.processors.JSONRenderer(serializer=_json_line)
     else:
         renderer = structlog.dev.ConsoleRenderer(
             colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
         )
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        # Events below LOG_LEVEL are dropped before any processor runs.
+        processors=[structlog.stdlib.filter_by_level, *shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
@@ -55,6 +62,12 @@ def configure_logging(settings: AppSettings) -> None:
             ],
         )
     )
+    # No line shows the caller's file, thread or process: don't work them out for every record
+    # (the standard library's documented optimisations).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)

@@ -8,7 +8,6 @@ import uuid
 from typing import TYPE_CHECKING
 
 import structlog
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 
 from app.lib.asgi import header
@@ -17,6 +16,7 @@ if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "x-request-id"
+REQUEST_ID_HEADER_BYTES = REQUEST_ID_HEADER.encode()
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 logger = structlog.get_logger("app.request")
 
@@ -36,13 +36,15 @@ async def serve_logged(app: ASGIApp, scope: Scope, receive: Receive, send: Send)
         await app(scope, receive, send)
         return
     request_id = _request_id(scope)
+    request_id_bytes = request_id.encode()
     status = 500
     started = time.perf_counter()
 
     async def send_with_request_id(message: Message) -> None:
         nonlocal status
         if message["type"] == "http.response.start":
-            MutableScopeHeaders.from_message(message)[REQUEST_ID_HEADER] = request_id
+            # Nothing else sets this header: appended, not looked for first.
+            message["headers"] = [*message.get("headers", ()), (REQUEST_ID_HEADER_BYTES, request_id_bytes)]
             status = int(message["status"])
         await send(message)
 

@@ -8,6 +8,7 @@ from advanced_alchemy.types import FileObject, StoredObject
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -33,6 +34,8 @@ class Book(UUIDv7AuditBase, SlugKey):
     __tablename__ = "book"
     __table_args__ = (
         UniqueConstraint("slug", name="uq_book_slug"),
+        # The default list order (newest first, the id breaking ties): one index scan, not a sort of every book.
+        Index("ix_book_created_at_id", "created_at", "id"),
         CheckConstraint(f"char_length(btrim(title)) BETWEEN 1 AND {NAME_MAX}", name="title_length"),
         CheckConstraint(f"char_length(description) <= {LONG_TEXT_MAX}", name="description_length"),
         CheckConstraint(f"isbn ~ '^[0-9]{{{ISBN_LENGTH}}}$'", name="isbn_digits"),
@@ -57,7 +60,11 @@ class Book(UUIDv7AuditBase, SlugKey):
 
     @property
     def cover_url(self) -> str | None:
-        """Where the cover is served, versioned by its content so caches never show a stale image."""
-        if self.cover is None:
-            return None
-        return f"/api/books/{self.id}/cover?v={(self.cover.checksum or '')[:16]}"
+        return cover_url(self.id, self.cover)
+
+
+def cover_url(book_id: UUID, cover: FileObject | None) -> str | None:
+    """Where a book's cover is served, versioned by its content so caches never show a stale image."""
+    if cover is None:
+        return None
+    return f"/api/books/{book_id}/cover?v={(cover.checksum or '')[:16]}"

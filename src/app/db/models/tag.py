@@ -41,6 +41,9 @@ class Tag(UUIDv7AuditBase, SlugKey, UniqueMixin):
 
 
 _tagged = book_tag.alias("tagged")
+# Deferred: a count per tag is wanted by the tag endpoints (which undefer it), not by every book listing its tags.
 Tag.book_count = column_property(
-    select(func.count(_tagged.c.book_id)).where(_tagged.c.tag_id == Tag.id).correlate_except(_tagged).scalar_subquery()
+    select(func.count(_tagged.c.book_id)).where(_tagged.c.tag_id == Tag.id).correlate_except(_tagged).scalar_subquery(),
+    deferred=True,
+    raiseload=True,
 )

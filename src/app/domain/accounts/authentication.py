@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 import msgspec
-from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state
-from advanced_alchemy.extensions.litestar.session import SQLAlchemyAsyncSessionBackend
+from advanced_alchemy.extensions.litestar.session import SESSION_ID_MAX_LENGTH, SQLAlchemyAsyncSessionBackend
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException
@@ -23,35 +23,64 @@ from litestar.middleware.session.base import SessionMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.types import Empty
 from litestar.utils.dataclass import extract_dataclass_items
-from sqlalchemy import Executable, delete, select, update
+from sqlalchemy import Executable, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from app.db import models as m
 from app.lib.asgi import SESSION_COOKIE, bearer_token
 from app.lib.crypt import token_digest
-from app.lib.database import get_alchemy_config
+from app.lib.database import end_lookups, get_alchemy_config, lookup_db_session, request_db_session
 from app.lib.settings import get_settings
 
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
     from litestar.types import ASGIApp, Message, Receive, Scope, ScopeSession, Send
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 _NEW_SESSION_ID = "folio_new_session_id"
 _LOADED_SESSION = "folio_loaded_session"
-_TOKEN_USE_RECORD_INTERVAL = timedelta(minutes=5)
+_SESSION_USER = "folio_session_user"
+_RECORD_INTERVAL = timedelta(minutes=5)
 
 
 class UserSessionBackend(SQLAlchemyAsyncSessionBackend):
-    """advanced-alchemy's backend, plus the owning user on each row and a new session id at every login."""
+    """advanced-alchemy's backend, read and written in the request's own transaction.
+
+    Loading a session also loads its user (for `authentication_middleware`) in the same query, and
+    renews the expiry at most once per `_renew_interval`, not with a write on every request.
+    A new session id is made at every login.
+    """
 
     def get_session_id(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
         new_id: str | None = connection.scope.get("state", {}).get(_NEW_SESSION_ID)
         return new_id or super().get_session_id(connection)
 
     async def load_from_connection(self, connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
-        data = await super().load_from_connection(connection)
-        connection.scope.setdefault("state", {})[_LOADED_SESSION] = data
+        state = connection.scope.setdefault("state", {})
+        session_id = connection.cookies.get(self.config.key)
+        data: dict[str, Any] = {}
+        if session_id and session_id != "null":
+            data = await self._load(connection.scope, session_id[:SESSION_ID_MAX_LENGTH])
+        state[_LOADED_SESSION] = data
         return data
+
+    async def _load(self, scope: Scope, session_id: str) -> dict[str, Any]:
+        """The live session's data (its user kept for authentication); {} when it is unknown or expired.
+
+        An expired row is left for the hourly clean-up job; `store_in_message` expires the cookie.
+        """
+        db_session = lookup_db_session(scope)
+        row = (await db_session.execute(_SESSION_WITH_USER, {"session_id": session_id})).one_or_none()
+        now = datetime.now(UTC)
+        if row is None or row.expires_at <= now:
+            return {}
+        max_age = timedelta(seconds=self.config.max_age)
+        renew_interval = _renew_interval(max_age)
+        if row.expires_at - max_age < now - renew_interval:
+            stale = (m.UserSession.id == row.id) & (m.UserSession.expires_at < now + max_age - renew_interval)
+            await _update_unless_locked(db_session, m.UserSession, stale, expires_at=now + max_age)
+        scope.setdefault("state", {})[_SESSION_USER] = row.User
+        return self.deserialize_data(row.data)
 
     async def store_in_message(
         self, scope_session: ScopeSession, message: Message, connection: ASGIConnection[Any, Any, Any, Any]
@@ -62,21 +91,18 @@ class UserSessionBackend(SQLAlchemyAsyncSessionBackend):
         commit together (or not at all) in the autocommit hook that runs after this.
         """
         headers = MutableScopeHeaders.from_message(message)
-        session_id = self.get_session_id(connection)
-        cookie = dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
         state = connection.scope.setdefault("state", {})
-        # Max-Age wins over Expires in browsers: a cookie is deleted only when both say so.
-        expired_cookie = Cookie(value="null", key=self.config.key, **{**cookie, "expires": 0, "max_age": 0})
-        if scope_session is Empty:
-            await self._write(connection, delete(m.UserSession).where(m.UserSession.session_id == session_id))
-            headers.add("Set-Cookie", expired_cookie.to_header(header=""))
-            return
-        if not scope_session and not state.get(_NEW_SESSION_ID):
+        if scope_session is not Empty and not scope_session and not state.get(_NEW_SESSION_ID):
             # Nobody signed in: no row and no cookie, so anonymous and bearer clients are never handed
             # a session cookie (which would make their unsafe requests need a CSRF token). A cookie
             # naming a session that is gone (revoked, expired) is deleted.
             if connection.cookies.get(self.config.key, "null") != "null":
-                headers.add("Set-Cookie", expired_cookie.to_header(header=""))
+                headers.add("Set-Cookie", self._expired_cookie)
+            return
+        session_id = self.get_session_id(connection)
+        if scope_session is Empty:
+            await self._write(connection, delete(m.UserSession).where(m.UserSession.session_id == session_id))
+            headers.add("Set-Cookie", self._expired_cookie)
             return
         if scope_session != state.get(_LOADED_SESSION) or state.get(_NEW_SESSION_ID):
             await self._write(
@@ -85,7 +111,18 @@ class UserSessionBackend(SQLAlchemyAsyncSessionBackend):
         previous_id = connection.cookies.get(self.config.key)
         if state.get(_NEW_SESSION_ID) and previous_id and previous_id != session_id:
             await self._write(connection, delete(m.UserSession).where(m.UserSession.session_id == previous_id))
-        headers.add("Set-Cookie", Cookie(value=session_id, key=self.config.key, **cookie).to_header(header=""))
+        cookie = Cookie(value=session_id, key=self.config.key, **self._cookie_attributes)
+        headers.add("Set-Cookie", cookie.to_header(header=""))
+
+    @cached_property
+    def _cookie_attributes(self) -> dict[str, Any]:
+        return dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
+
+    @cached_property
+    def _expired_cookie(self) -> str:
+        # Max-Age wins over Expires in browsers: a cookie is deleted only when both say so.
+        attributes = {**self._cookie_attributes, "expires": 0, "max_age": 0}
+        return Cookie(value="null", key=self.config.key, **attributes).to_header(header="")
 
     def _upsert(self, session_id: str, data: bytes) -> Executable:
         user_id = msgspec.json.decode(data).get("user_id")
@@ -99,13 +136,7 @@ class UserSessionBackend(SQLAlchemyAsyncSessionBackend):
         )
 
     async def _write(self, connection: ASGIConnection[Any, Any, Any, Any], statement: Executable) -> None:
-        request_session = get_aa_scope_state(connection.scope, self.alchemy.session_scope_key)
-        if request_session is not None:
-            await request_session.execute(statement)
-            return
-        async with self.alchemy.get_session() as db_session:
-            await db_session.execute(statement)
-            await db_session.commit()
+        await request_db_session(connection.scope).execute(statement)
 
 
 def start_new_session(connection: ASGIConnection[Any, Any, Any, Any], user: m.User) -> None:
@@ -135,32 +166,75 @@ def session_middleware() -> DefineMiddleware:
     return DefineMiddleware(SessionMiddleware, backend=backend)
 
 
-async def _user_for_token(token: str) -> m.User | None:
+def _renew_interval(lifetime: timedelta) -> timedelta:
+    """How stale a recorded time (a session's expiry, a token's last use) may get before it is written again."""
+    return min(_RECORD_INTERVAL, lifetime / 10)
+
+
+async def _update_unless_locked(db_session: AsyncSession, model: type[Any], where: Any, **values: Any) -> None:
+    """`UPDATE model SET values WHERE where`, skipping a row another request is updating right now.
+
+    Requests sharing a credential thus never queue behind each other's row lock to record the same use.
+    """
+    locked = select(model.id).where(where).with_for_update(skip_locked=True)
+    statement = update(model).where(model.id.in_(locked.scalar_subquery())).values(**values)
+    await db_session.execute(statement.execution_options(synchronize_session=False))
+
+
+# Built once: compiled and given a cache key once per process, not on every request.
+_USER_BY_TOKEN = (
+    select(m.User, m.ApiToken.id, m.ApiToken.last_used_at)
+    .join(m.ApiToken, m.ApiToken.user_id == m.User.id)
+    .where(m.ApiToken.token_hash == bindparam("digest"), m.User.is_active.is_(True))
+    .where(m.ApiToken.expires_at.is_(None) | (m.ApiToken.expires_at > bindparam("now")))
+)
+_SESSION_WITH_USER = (
+    select(m.UserSession.id, m.UserSession.data, m.UserSession.expires_at, m.User)
+    .outerjoin(m.User, m.User.id == m.UserSession.user_id)
+    .where(m.UserSession.session_id == bindparam("session_id"))
+)
+
+
+async def _user_for_token(db_session: AsyncSession, token: str) -> m.User | None:
+    """The active user of a live API token; its `last_used_at` is recorded at most every few minutes."""
     now = datetime.now(UTC)
-    statement = (
-        select(m.User, m.ApiToken)
-        .join(m.ApiToken, m.ApiToken.user_id == m.User.id)
-        .where(m.ApiToken.token_hash == token_digest(token), m.User.is_active.is_(True))
-        .where((m.ApiToken.expires_at.is_(None)) | (m.ApiToken.expires_at > now))
-    )
-    async with get_alchemy_config().get_session() as db_session:
-        row = (await db_session.execute(statement)).one_or_none()
-        if row is None:
-            return None
-        user, api_token = row
-        if api_token.last_used_at is None or now - api_token.last_used_at > _TOKEN_USE_RECORD_INTERVAL:
-            await db_session.execute(update(m.ApiToken).where(m.ApiToken.id == api_token.id).values(last_used_at=now))
-            await db_session.commit()
-        return user
+    row = (await db_session.execute(_USER_BY_TOKEN, {"digest": token_digest(token), "now": now})).one_or_none()
+    if row is None:
+        return None
+    user, token_id, last_used_at = row
+    if last_used_at is None or now - last_used_at > _RECORD_INTERVAL:
+        stale = (m.ApiToken.id == token_id) & (
+            m.ApiToken.last_used_at.is_(None) | (m.ApiToken.last_used_at < now - _RECORD_INTERVAL)
+        )
+        await _update_unless_locked(db_session, m.ApiToken, stale, last_used_at=now)
+    return cast("m.User", user)
 
 
-async def _user_for_session(session: dict[str, Any]) -> m.User | None:
+async def _user_for_session(scope: Scope, session: dict[str, Any]) -> m.User | None:
+    """The active user a browser session names (already loaded with the session row, as a rule)."""
     user_id = session.get("user_id")
     if not user_id:
         return None
-    async with get_alchemy_config().get_session() as db_session:
-        user = await db_session.get(m.User, UUID(user_id))
+    user: m.User | None = scope.get("state", {}).get(_SESSION_USER)
+    if user is None or str(user.id) != user_id:
+        user = await lookup_db_session(scope).get(m.User, UUID(user_id))
     return user if user is not None and user.is_active else None
+
+
+async def _caller(scope: Scope) -> m.User | None:
+    """The user of the request's API token or browser session; None when anonymous."""
+    token = bearer_token(scope)
+    if token is not None:
+        user = await _user_for_token(lookup_db_session(scope), token)
+        if user is None:
+            raise NotAuthorizedException(
+                detail="The API token is unknown, revoked or expired.",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        return user
+    if isinstance(session := scope.get("session"), dict):
+        return await _user_for_session(scope, session)
+    return None
 
 
 def authentication_middleware(app: ASGIApp) -> ASGIApp:
@@ -168,19 +242,10 @@ def authentication_middleware(app: ASGIApp) -> ASGIApp:
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP:
-            user: m.User | None = None
-            token = bearer_token(scope)
-            if token is not None:
-                found = await _user_for_token(token)
-                if found is None:
-                    raise NotAuthorizedException(
-                        detail="The API token is unknown, revoked or expired.",
-                        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-                    )
-                user = found
-            elif isinstance(session := scope.get("session"), dict):
-                user = await _user_for_session(session)
-            scope["user"] = user
+            try:
+                scope["user"] = await _caller(scope)
+            finally:
+                await end_lookups(scope)
         await app(scope, receive, send)
 
     return middleware

@@ -19,13 +19,8 @@ class AuthorRepository(SlugRepository[m.Author]):
 class AuthorService(SluggedService[m.Author]):
     repository_type = AuthorRepository
 
-    async def to_model_on_create(self, data: Any) -> Any:
-        data = dict(data)
-        data["slug"] = await self.repository.get_available_slug(data["name"])
-        return data
-
     async def create_author(self, data: dict[str, Any], *, created_by: UUID | None) -> m.Author:
-        return await self.create_with_slug({**data, "created_by": created_by})
+        return await self.create_with_slug({**data, "created_by": created_by}, slug_from=data["name"])
 
     async def update_author(self, author_id: UUID, changes: dict[str, Any], *, actor: m.User) -> m.Author:
         """Apply `changes`; the slug stays what it was when the author was created."""

@@ -19,7 +19,7 @@ from app.domain.books import schemas as s
 from app.domain.books.covers import MAX_COVER_BYTES
 from app.domain.books.deps import book_dependencies, import_dependencies
 from app.domain.books.imports import MAX_IMPORT_BYTES, ImportService, upload_chunks
-from app.domain.books.services import BookRepository, BookService
+from app.domain.books.services import BookService
 from app.lib import openapi
 from app.lib.jobs import enqueue_after_commit
 from app.lib.schema import paginated
@@ -55,9 +55,8 @@ class BookController(Controller):
             str | None, Parameter(query="tag", max_length=100, description="Only books with this tag slug")
         ] = None,
     ) -> OffsetPagination[s.Book]:
-        conditions = BookRepository.list_conditions(author_id, tag)
-        results, total = await books_service.get_many_and_count(*filters, *conditions)
-        return paginated([s.Book.from_model(row) for row in results], total, filters)
+        rows, total = await books_service.list_views(filters, author_id=author_id, tag=tag)
+        return paginated([s.Book.from_row(row) for row in rows], total, filters)
 
     @post(
         "/",
@@ -88,7 +87,7 @@ class BookController(Controller):
 
     @get("/{book_id:str}", operation_id="GetBook", summary="Get a book", responses=openapi.READ)
     async def get_book(self, books_service: BookService, book_id: UUID) -> s.Book:
-        return s.Book.from_model(await books_service.get(book_id))
+        return s.Book.from_row(await books_service.get_view(book_id))
 
     @get("/by-slug/{slug:str}", operation_id="GetBookBySlug", summary="Get a book by slug", responses=openapi.READ)
     async def get_book_by_slug(self, books_service: BookService, slug: str) -> s.Book:

@@ -1,20 +1,33 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
+from advanced_alchemy.exceptions import NotFoundError
+from advanced_alchemy.filters import StatementFilter
+from advanced_alchemy.repository import DEFAULT_ERROR_MESSAGE_TEMPLATES
 from litestar.exceptions import NotFoundException, ValidationException
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import Row, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import models as m
 from app.domain.accounts.guards import ensure_owner_or_superuser
+from app.domain.books import views
 from app.domain.books.covers import cover_file
 from app.domain.tags.services import TagService
-from app.lib.errors import ConflictError
+from app.lib.errors import ConflictError, violated_constraint
 from app.lib.services import SluggedService, SlugRepository
 
 BOOK_LOAD = (joinedload(m.Book.author), selectinload(m.Book.tags))
+ISBN_CONSTRAINT = "uq_book_isbn"
+_INSERT_LINKS = insert(m.book_tag)
+
+
+def _isbn_taken(isbn: str) -> ConflictError:
+    return ConflictError(detail=f"A book with isbn {isbn} already exists.")
 
 
 def _unknown_author(author_id: UUID) -> ValidationException:
@@ -29,25 +42,40 @@ class BookRepository(SlugRepository[m.Book]):
     slug_fallback = "book"
     loader_options = list(BOOK_LOAD)
 
-    @staticmethod
-    def list_conditions(author_id: UUID | None, tag: str | None) -> list[ColumnElement[bool]]:
-        """The `authorId` and `tag` (a tag slug) list filters."""
-        conditions: list[ColumnElement[bool]] = []
-        if author_id is not None:
-            conditions.append(m.Book.author_id == author_id)
-        if tag is not None:
-            tagged = select(m.book_tag.c.book_id).join(m.Tag, m.Tag.id == m.book_tag.c.tag_id).where(m.Tag.slug == tag)
-            conditions.append(m.Book.id.in_(tagged))
-        return conditions
+    async def view(self, book_id: UUID) -> Row[Any] | None:
+        """One book as the API shows it (see `views`), or None."""
+        connection = await self.session.connection()
+        return (await connection.execute(views.BY_ID, {"book_id": book_id})).one_or_none()
+
+    async def views_and_count(
+        self, filters: Sequence[StatementFilter], *, author_id: UUID | None = None, tag: str | None = None
+    ) -> tuple[list[Row[Any]], int]:
+        """The page of books the filters select, as the API shows them, and how many books they match.
+
+        `author_id` keeps one author's books, `tag` (a tag slug) the books with that tag.
+        """
+        page, count, values = views.listing(filters, author_id=author_id, tag=tag)
+        connection = await self.session.connection()
+        total = (await connection.execute(count, values)).scalar_one()
+        if total == 0:
+            return [], 0
+        return list((await connection.execute(page, values)).all()), total
 
 
 class BookService(SluggedService[m.Book]):
     repository_type = BookRepository
 
-    async def to_model_on_create(self, data: Any) -> Any:
-        data = dict(data)
-        data["slug"] = await self.repository.get_available_slug(data["title"])
-        return data
+    async def get_view(self, book_id: UUID) -> Row[Any]:
+        """One book as the API shows it; `NotFoundError` (404) when there is none."""
+        row = await self.repository.view(book_id)
+        if row is None:
+            raise NotFoundError(detail=str(DEFAULT_ERROR_MESSAGE_TEMPLATES["not_found"]))
+        return row
+
+    async def list_views(
+        self, filters: Sequence[StatementFilter], *, author_id: UUID | None, tag: str | None
+    ) -> tuple[list[Row[Any]], int]:
+        return await self.repository.views_and_count(filters, author_id=author_id, tag=tag)
 
     async def _author(self, author_id: UUID) -> m.Author:
         author = await self.repository.session.get(m.Author, author_id)
@@ -62,16 +90,29 @@ class BookService(SluggedService[m.Book]):
         if book_id is not None:
             statement = statement.where(m.Book.id != book_id)
         if await self.repository.session.scalar(statement) is not None:
-            msg = f"A book with isbn {isbn} already exists."
-            raise ConflictError(detail=msg)
+            raise _isbn_taken(isbn)
 
     async def create_book(self, data: dict[str, Any], *, created_by: UUID | None) -> m.Book:
-        """Create a book; its tags are matched by slug and created when new."""
+        """Create a book; its tags are matched by slug and created when new.
+
+        Five statements: the author, the tags (two), the book, its tag links. A duplicate ISBN is
+        caught by its unique constraint rather than looked up first.
+        """
         tag_names: list[str] = data.pop("tags", [])
         author = await self._author(data["author_id"])
-        await self._ensure_isbn_free(data.get("isbn"))
         tags = await TagService(session=self.repository.session).get_or_create_many(tag_names)
-        return await self.create_with_slug({**data, "author": author, "tags": tags, "created_by": created_by})
+        try:
+            book = await self.create_with_slug({**data, "created_by": created_by}, slug_from=data["title"])
+        except IntegrityError as exc:
+            if violated_constraint(exc) == ISBN_CONSTRAINT:
+                raise _isbn_taken(data["isbn"]) from exc
+            raise
+        if tags:
+            links = [{"book_id": book.id, "tag_id": tag.id} for tag in tags]
+            await self.repository.session.execute(_INSERT_LINKS, links)
+        set_committed_value(book, "author", author)
+        set_committed_value(book, "tags", tags)
+        return book
 
     async def update_book(self, book_id: UUID, changes: dict[str, Any], *, actor: m.User) -> m.Book:
         """Apply `changes`; `tags`, when given, replaces the whole set. The slug never changes."""

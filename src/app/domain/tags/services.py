@@ -7,11 +7,14 @@ from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import undefer
 from uuid_utils.compat import uuid7
 
 from app.db import models as m
 from app.lib.errors import ConflictError
+from app.lib.precompiled import bound_values, precompiled
 from app.lib.services import make_slug
 
 
@@ -19,8 +22,18 @@ def tag_slug(name: str) -> str:
     return make_slug(name, "")
 
 
+_NEW_TAG_COLUMNS = ["id", "name", "slug", "created_at", "updated_at"]
+# Run once per row in one round trip (executemany), from SQL compiled once (see `precompiled`).
+_INSERT_MISSING = precompiled(
+    insert(m.Tag).values(bound_values(_NEW_TAG_COLUMNS)).on_conflict_do_nothing(index_elements=[m.Tag.slug])
+)
+
+_BY_SLUGS = select(m.Tag).where(m.Tag.slug.in_(bindparam("slugs", expanding=True)))
+
+
 class TagRepository(SQLAlchemyAsyncRepository[m.Tag]):
     model_type = m.Tag
+    loader_options = [undefer(m.Tag.book_count)]
 
 
 class TagService(SQLAlchemyAsyncRepositoryService[m.Tag]):
@@ -46,9 +59,11 @@ class TagService(SQLAlchemyAsyncRepositoryService[m.Tag]):
     async def get_or_create_many(self, names: Iterable[str]) -> list[m.Tag]:
         """The tags named, matched by slug and created when new; safe when requests race on a new name.
 
-        Missing tags are inserted with `ON CONFLICT DO NOTHING`, which waits for a concurrent insert of
-        the same slug to commit instead of failing; `as_unique_async` then loads each by slug. Rows go in
-        slug order, so two requests naming the same new tags in different orders cannot deadlock.
+        Two statements whatever the number of names: missing tags are inserted with `ON CONFLICT DO
+        NOTHING` (which waits for a concurrent insert of the same slug to commit instead of failing),
+        then all are read back by slug; that read sees tags other requests just committed, which a
+        single `INSERT ... RETURNING` would not. Rows go in slug order, so two requests naming the same
+        new tags in different orders cannot deadlock.
         """
         by_slug: dict[str, str] = {}
         for name in names:
@@ -61,5 +76,6 @@ class TagService(SQLAlchemyAsyncRepositoryService[m.Tag]):
             {"id": uuid7(), "name": name, "slug": slug, "created_at": now, "updated_at": now}
             for slug, name in sorted(by_slug.items())
         ]
-        await session.execute(insert(m.Tag).values(rows).on_conflict_do_nothing(index_elements=[m.Tag.slug]))
-        return [await m.Tag.as_unique_async(session, name=name, slug=slug) for slug, name in by_slug.items()]
+        await session.execute(_INSERT_MISSING, rows)
+        found = {tag.slug: tag for tag in await session.scalars(_BY_SLUGS, {"slugs": list(by_slug)})}
+        return [found[slug] for slug in by_slug]
