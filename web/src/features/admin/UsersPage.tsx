@@ -7,7 +7,7 @@ import { Pagination } from "../../components/Pagination";
 import { Empty, QueryState } from "../../components/QueryState";
 import { RequireAuth } from "../../components/RequireAuth";
 import { usePageTitle } from "../../components/usePageTitle";
-import { useQueryParams } from "../../components/useSearchParam";
+import { useQueryParams } from "../../components/useQueryParams";
 import { type AdminUpdate, useDeleteUser, useUpdateUser, useUsers } from "./api";
 import "./users.css";
 

@@ -3,7 +3,7 @@ import { errorMessage, isStatus } from "../../api/client";
 import { canEdit, useMe } from "../../auth/session";
 import { ConfirmButton } from "../../components/ConfirmButton";
 import { usePageTitle } from "../../components/usePageTitle";
-import { useQueryParams } from "../../components/useSearchParam";
+import { useQueryParams } from "../../components/useQueryParams";
 import { type Author, useAuthorBySlug, useDeleteAuthor } from "./api";
 import { BooksSection } from "../books/BooksSection";
 import { formatDate } from "../../components/ListControls";

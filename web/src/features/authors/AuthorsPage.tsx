@@ -3,7 +3,7 @@ import { useMe } from "../../auth/session";
 import { Empty, QueryState } from "../../components/QueryState";
 import { Pagination } from "../../components/Pagination";
 import { usePageTitle } from "../../components/usePageTitle";
-import { useQueryParams } from "../../components/useSearchParam";
+import { useQueryParams } from "../../components/useQueryParams";
 import { type AuthorSort, useAuthors } from "./api";
 import { formatDate, plural, RouteNotice, SearchForm, SortSelect } from "../../components/ListControls";
 import "../../components/lists.css";

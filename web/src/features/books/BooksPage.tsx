@@ -6,7 +6,7 @@ import { plural } from "../../components/ListControls";
 import { Pagination } from "../../components/Pagination";
 import { Loading } from "../../components/QueryState";
 import { usePageTitle } from "../../components/usePageTitle";
-import { useQueryParams } from "../../components/useSearchParam";
+import { useQueryParams } from "../../components/useQueryParams";
 import { AuthorCombobox } from "./AuthorCombobox";
 import { type Book, type BookSort, isSort, SORTS, useAuthorById, useBooks, usePopularTags } from "./api";
 import { Cover } from "./Cover";

@@ -8,7 +8,7 @@ import { Pagination } from "../../components/Pagination";
 import { Empty, QueryState } from "../../components/QueryState";
 import { RequireAuth } from "../../components/RequireAuth";
 import { usePageTitle } from "../../components/usePageTitle";
-import { useQueryParams } from "../../components/useSearchParam";
+import { useQueryParams } from "../../components/useQueryParams";
 import { isActive, useCreateImport, useImports } from "./api";
 import { formatDateTime } from "./format";
 import { StatusBadge } from "./StatusBadge";

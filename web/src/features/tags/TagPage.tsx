@@ -6,7 +6,7 @@ import { ConfirmButton } from "../../components/ConfirmButton";
 import { Field } from "../../components/Field";
 import { fieldError, FormError } from "../../components/FormError";
 import { usePageTitle } from "../../components/usePageTitle";
-import { useQueryParams } from "../../components/useSearchParam";
+import { useQueryParams } from "../../components/useQueryParams";
 import { BooksSection } from "../books/BooksSection";
 import { plural } from "../../components/ListControls";
 import { PageState } from "../../components/PageState";

@@ -7,7 +7,7 @@ import { fieldError, FormError } from "../../components/FormError";
 import { Pagination } from "../../components/Pagination";
 import { Empty, QueryState } from "../../components/QueryState";
 import { usePageTitle } from "../../components/usePageTitle";
-import { useQueryParams } from "../../components/useSearchParam";
+import { useQueryParams } from "../../components/useQueryParams";
 import { plural, RouteNotice, SearchForm, SortSelect } from "../../components/ListControls";
 import "../../components/lists.css";
 import { type Tag, type TagSort, useCreateTag, useTags } from "./api";
