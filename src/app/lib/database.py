@@ -131,6 +131,11 @@ def request_db_session(scope: Scope) -> AsyncSession:
 _LOOKUP_SESSION = "folio_lookup_session"
 
 
+def autocommit_engine() -> AsyncEngine:
+    """The engine in autocommit mode, on the same pool: for single statements that need no transaction."""
+    return cast("RequestSessionConfig", get_alchemy_config()).autocommit_engine()
+
+
 def lookup_db_session(scope: Scope) -> AsyncSession:
     """The session middleware reads who is calling with (a session row, an API token), before the handler.
 
@@ -145,7 +150,7 @@ def lookup_db_session(scope: Scope) -> AsyncSession:
     session: AsyncSession | None = get_aa_scope_state(scope, _LOOKUP_SESSION)
     if session is None:
         config = cast("RequestSessionConfig", get_alchemy_config())
-        session = config.lookup_session_maker()(bind=config.autocommit_engine())
+        session = config.lookup_session_maker()(bind=autocommit_engine())
         set_aa_scope_state(scope, _LOOKUP_SESSION, session)
     return session
 

@@ -23,11 +23,16 @@ _CAST_BIND = re.compile(r":(\w+)::(\w+)")
 """`:id::UUID` (a bind with the cast a column type asks for), which `text()` would not see as a bind."""
 
 
-def precompiled(statement: ValuesBase, *, returning: Table | None = None) -> TextClause | TextualSelect:
-    """`statement` (whose values are named bind parameters) as SQL text, with `returning`'s typed columns."""
-    sql = _CAST_BIND.sub(r"CAST(:\1 AS \2)", str(statement.compile(dialect=_DIALECT)))
-    clause = text(sql)
-    return clause.columns(*returning.columns) if returning is not None else clause
+def precompiled(statement: ValuesBase, table: Table, *, returning: bool = False) -> TextClause | TextualSelect:
+    """`statement` on `table` (its values named bind parameters, one per column) as SQL text.
+
+    The binds keep their columns' types, so values are converted as SQLAlchemy would (a JSON column's
+    None is stored as JSON null, as an ORM insert stores it); with `returning`, so are the result's columns.
+    """
+    compiled = statement.compile(dialect=_DIALECT)
+    clause = text(_CAST_BIND.sub(r"CAST(:\1 AS \2)", str(compiled)))
+    clause = clause.bindparams(*(bindparam(name, type_=table.columns[name].type) for name in compiled.params))
+    return clause.columns(*table.columns) if returning else clause
 
 
 def insert_columns(table: Table) -> list[str]:

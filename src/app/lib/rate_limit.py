@@ -1,7 +1,8 @@
 """Fixed-window counters kept in PostgreSQL, so limits hold across every server process.
 
-Counters are written in their own short transaction: a request that ends in an error (and so rolls
-back its own transaction) still counts.
+Each counter is read or written by one statement of its own, outside the request's transaction
+(autocommit): a request that ends in an error (and so rolls back its own transaction) still counts,
+and no BEGIN or COMMIT round trip is spent on it.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 
 from app.db.models import rate_limit_counter
-from app.lib.database import get_alchemy_config
+from app.lib.database import autocommit_engine, get_alchemy_config
 
 _HIT = text(
     """
@@ -24,6 +25,11 @@ _HIT = text(
         window_ends_at = CASE WHEN c.window_ends_at <= now() THEN EXCLUDED.window_ends_at ELSE c.window_ends_at END
     RETURNING hits, window_ends_at
     """
+)
+
+
+_CURRENT = select(rate_limit_counter.c.hits, rate_limit_counter.c.window_ends_at).where(
+    rate_limit_counter.c.key == bindparam("key"), rate_limit_counter.c.window_ends_at > func.now()
 )
 
 
@@ -39,18 +45,15 @@ class WindowCount:
 
 async def hit(key: str, window: timedelta) -> WindowCount:
     """Count one event for `key` in the current window and return the window's count."""
-    async with get_alchemy_config().get_engine().begin() as connection:
+    async with autocommit_engine().connect() as connection:
         row = (await connection.execute(_HIT, {"key": key, "window": window.total_seconds()})).one()
     return WindowCount(hits=row.hits, window_ends_at=row.window_ends_at)
 
 
 async def current(key: str) -> WindowCount | None:
     """The count of `key`'s window still running, if any."""
-    statement = select(rate_limit_counter.c.hits, rate_limit_counter.c.window_ends_at).where(
-        rate_limit_counter.c.key == key, rate_limit_counter.c.window_ends_at > func.now()
-    )
-    async with get_alchemy_config().get_engine().connect() as connection:
-        row = (await connection.execute(statement)).one_or_none()
+    async with autocommit_engine().connect() as connection:
+        row = (await connection.execute(_CURRENT, {"key": key})).one_or_none()
     return WindowCount(hits=row.hits, window_ends_at=row.window_ends_at) if row else None
 
 

@@ -37,7 +37,7 @@ def _insert_unless_slug_taken(model: type[Any]) -> Any:
         .on_conflict_do_nothing(index_elements=[table.c.slug])
         .returning(*table.columns)
     )
-    return select(model).from_statement(precompiled(statement, returning=table))
+    return select(model).from_statement(precompiled(statement, table, returning=True))
 
 
 class SlugRepository(SQLAlchemyAsyncSlugRepository[ModelT], Generic[ModelT]):

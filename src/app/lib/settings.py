@@ -77,8 +77,11 @@ class AppSettings:
 class DatabaseSettings:
     url: str = ""
     """Empty means: start the embedded PostgreSQL in `DATA_DIR/postgres`."""
-    pool_size: int = 10
-    max_overflow: int = 10
+    pool_size: int = 20
+    """Connections kept open per process; a request holds one from its first query to its response."""
+    max_overflow: int = 0
+    """Extra connections beyond `pool_size`. Each is opened for one request and closed after it (a new
+    PostgreSQL backend, its statements prepared again), which under load costs more than waiting."""
     pool_timeout: float = 5.0
     pool_recycle: int = 300
     echo: bool = False
@@ -211,8 +214,8 @@ def load_settings() -> Settings:
     )
     db = DatabaseSettings(
         url=_normalise_database_url(_env("DATABASE_URL")),
-        pool_size=_env_int("DB_POOL_SIZE", 10),
-        max_overflow=_env_int("DB_MAX_OVERFLOW", 10),
+        pool_size=_env_int("DB_POOL_SIZE", 20),
+        max_overflow=_env_int("DB_MAX_OVERFLOW", 0),
         pool_timeout=_env_float("DB_POOL_TIMEOUT", 5.0),
         pool_recycle=_env_int("DB_POOL_RECYCLE", 300),
         echo=_env_bool("DB_ECHO", False),

@@ -23,18 +23,20 @@ from litestar.middleware.session.base import SessionMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.types import Empty
 from litestar.utils.dataclass import extract_dataclass_items
-from sqlalchemy import Executable, bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from app.db import models as m
 from app.lib.asgi import SESSION_COOKIE, bearer_token
 from app.lib.crypt import token_digest
 from app.lib.database import end_lookups, get_alchemy_config, lookup_db_session, request_db_session
+from app.lib.precompiled import bound_values, full_row, insert_columns, precompiled
 from app.lib.settings import get_settings
 
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
     from litestar.types import ASGIApp, Message, Receive, Scope, ScopeSession, Send
+    from sqlalchemy import Table
     from sqlalchemy.ext.asyncio import AsyncSession
 
 _NEW_SESSION_ID = "folio_new_session_id"
@@ -100,17 +102,17 @@ class UserSessionBackend(SQLAlchemyAsyncSessionBackend):
                 headers.add("Set-Cookie", self._expired_cookie)
             return
         session_id = self.get_session_id(connection)
+        db_session = request_db_session(connection.scope)
         if scope_session is Empty:
-            await self._write(connection, delete(m.UserSession).where(m.UserSession.session_id == session_id))
+            await db_session.execute(_DELETE_SESSION, {"session_id": session_id})
             headers.add("Set-Cookie", self._expired_cookie)
             return
         if scope_session != state.get(_LOADED_SESSION) or state.get(_NEW_SESSION_ID):
-            await self._write(
-                connection, self._upsert(session_id, self.serialize_data(scope_session, connection.scope))
-            )
+            data = self.serialize_data(scope_session, connection.scope)
+            await db_session.execute(_UPSERT_SESSION, self._session_row(session_id, data))
         previous_id = connection.cookies.get(self.config.key)
         if state.get(_NEW_SESSION_ID) and previous_id and previous_id != session_id:
-            await self._write(connection, delete(m.UserSession).where(m.UserSession.session_id == previous_id))
+            await db_session.execute(_DELETE_SESSION, {"session_id": previous_id})
         cookie = Cookie(value=session_id, key=self.config.key, **self._cookie_attributes)
         headers.add("Set-Cookie", cookie.to_header(header=""))
 
@@ -124,19 +126,28 @@ class UserSessionBackend(SQLAlchemyAsyncSessionBackend):
         attributes = {**self._cookie_attributes, "expires": 0, "max_age": 0}
         return Cookie(value="null", key=self.config.key, **attributes).to_header(header="")
 
-    def _upsert(self, session_id: str, data: bytes) -> Executable:
+    def _session_row(self, session_id: str, data: bytes) -> dict[str, Any]:
         user_id = msgspec.json.decode(data).get("user_id")
-        expires_at = datetime.now(UTC) + timedelta(seconds=self.config.max_age)
-        statement = insert(m.UserSession).values(
-            session_id=session_id, data=data, expires_at=expires_at, user_id=UUID(user_id) if user_id else None
-        )
-        return statement.on_conflict_do_update(
-            index_elements=[m.UserSession.session_id],
-            set_={"data": statement.excluded.data, "expires_at": statement.excluded.expires_at},
-        )
+        values = {
+            "session_id": session_id,
+            "data": data,
+            "expires_at": datetime.now(UTC) + timedelta(seconds=self.config.max_age),
+            "user_id": UUID(user_id) if user_id else None,
+        }
+        return full_row(_SESSIONS, values)
 
-    async def _write(self, connection: ASGIConnection[Any, Any, Any, Any], statement: Executable) -> None:
-        await request_db_session(connection.scope).execute(statement)
+
+_SESSIONS = cast("Table", m.UserSession.__table__)
+_insert_session = insert(_SESSIONS).values(bound_values(insert_columns(_SESSIONS)))
+_UPSERT_SESSION = precompiled(
+    _insert_session.on_conflict_do_update(
+        index_elements=[m.UserSession.session_id],
+        set_={"data": _insert_session.excluded.data, "expires_at": _insert_session.excluded.expires_at},
+    ),
+    _SESSIONS,
+)
+"""A new session's row, or new data and expiry for a known one (the request's transaction writes it)."""
+_DELETE_SESSION = delete(m.UserSession).where(m.UserSession.session_id == bindparam("session_id"))
 
 
 def start_new_session(connection: ASGIConnection[Any, Any, Any, Any], user: m.User) -> None:

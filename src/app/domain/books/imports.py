@@ -10,10 +10,11 @@ whose title the same author already has, so importing a file twice creates nothi
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import PurePath
@@ -27,7 +28,7 @@ from advanced_alchemy.types import FileObject
 from litestar.datastructures import UploadFile
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import ARRAY, String, Uuid, any_, cast, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
@@ -108,20 +109,55 @@ async def stream_file(file: Any) -> AsyncIterator[bytes]:
         yield bytes(chunk)
 
 
+def _texts(values: Iterable[str]) -> Any:
+    """`values` as one array parameter: `column = ANY(:values)` is one bind, where `IN` makes one per value."""
+    return cast(list(values), ARRAY(String))
+
+
+_LOCK_AUTHOR_NAMES = text(
+    "SELECT pg_advisory_xact_lock(hashtext('folio-author'), hashtext(key))"
+    " FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS names(key, position) ORDER BY position"
+)
+"""One lock per author name, taken in the (sorted) order given, all in one statement."""
+_BOOK_COLUMNS = (
+    "id",
+    "title",
+    "slug",
+    "isbn",
+    "published_year",
+    "description",
+    "author_id",
+    "created_by",
+    "created_at",
+    "updated_at",
+)
+
+
+async def _copy(session: AsyncSession, table: str, columns: tuple[str, ...], records: list[tuple[Any, ...]]) -> None:
+    """Append `records` to `table` with PostgreSQL's COPY, in the session's transaction.
+
+    The fastest way rows get into PostgreSQL (asyncpg sends them in its binary format): several
+    times faster than a multi-row INSERT, on both sides. The rows have been checked against the
+    catalogue's unique keys beforehand; a clash with a concurrent writer fails the batch, which the
+    job then retries.
+    """
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    await driver.copy_records_to_table(table, columns=list(columns), records=records)
+
+
 async def _authors_by_name(session: AsyncSession, names: list[str], owner: UUID) -> dict[str, UUID]:
     """Author ids by lower-cased name, creating the missing authors (spelt as first seen in `names`).
 
     A transaction-scoped advisory lock per name keeps two imports from creating the same author twice.
     """
     keys = sorted({name.lower() for name in names})
-    for key in keys:
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext('folio-author'), hashtext(:key))"), {"key": key}
-        )
+    await session.execute(_LOCK_AUTHOR_NAMES, {"keys": keys})
     found: dict[str, UUID] = {}
     rows = await session.execute(
         select(func.lower(m.Author.name), m.Author.id)
-        .where(func.lower(m.Author.name).in_(keys))
+        .where(func.lower(m.Author.name) == any_(_texts(keys)))
         .order_by(m.Author.created_at)
     )
     for name, author_id in rows:
@@ -147,7 +183,7 @@ async def _authors_by_name(session: AsyncSession, names: list[str], owner: UUID)
 async def _available_slugs(session: AsyncSession, model: Any, values: list[str], fallback: str) -> list[str]:
     """A unique slug for each value, in one query: clashes (in the table or in the list) get a suffix."""
     wanted = [make_slug(value, fallback) for value in values]
-    taken = set(await session.scalars(select(model.slug).where(model.slug.in_(set(wanted)))))
+    taken = set(await session.scalars(select(model.slug).where(model.slug == any_(_texts(set(wanted))))))
     slugs: list[str] = []
     for slug in wanted:
         candidate = slug
@@ -160,19 +196,19 @@ async def _available_slugs(session: AsyncSession, model: Any, values: list[str],
 
 async def write_batch(import_id: UUID, batch: list[tuple[int, dict[str, Any] | ImportRowError]]) -> bool:
     """Write one batch and advance the import past it, atomically. False when it was written before."""
+    outcome = BatchOutcome()
+    parsed: list[tuple[int, ImportRow]] = []
+    for line, raw in batch:
+        row = raw if isinstance(raw, ImportRowError) else parse_row(raw)
+        if isinstance(row, ImportRowError):
+            outcome.failed += 1
+            outcome.errors.append({"line": line, "message": row.message})
+        else:
+            parsed.append((line, row))
     async with get_alchemy_config().get_session() as session:
         book_import = await session.get(m.BookImport, import_id, with_for_update=True)
         if book_import is None or batch[0][0] < book_import.next_line:
             return False
-        outcome = BatchOutcome()
-        parsed: list[tuple[int, ImportRow]] = []
-        for line, raw in batch:
-            row = raw if isinstance(raw, ImportRowError) else parse_row(raw)
-            if isinstance(row, ImportRowError):
-                outcome.failed += 1
-                outcome.errors.append({"line": line, "message": row.message})
-            else:
-                parsed.append((line, row))
         await _write_rows(session, parsed, book_import.created_by, outcome)
         book_import.processed += len(batch)
         book_import.created += outcome.created
@@ -193,15 +229,17 @@ async def _write_rows(
     if not rows:
         return
     isbns = {row.isbn for _, row in rows if row.isbn}
-    existing_isbns = set(await session.scalars(select(m.Book.isbn).where(m.Book.isbn.in_(isbns)))) if isbns else set()
+    existing_isbns = set()
+    if isbns:
+        existing_isbns = set(await session.scalars(select(m.Book.isbn).where(m.Book.isbn == any_(_texts(isbns)))))
     authors = await _authors_by_name(session, [row.author for _, row in rows], owner)
     untitled = [(authors[row.author.lower()], row.title.lower()) for _, row in rows if not row.isbn]
     existing_titles: set[tuple[UUID, str]] = set()
     if untitled:
         found = await session.execute(
             select(m.Book.author_id, func.lower(m.Book.title)).where(
-                m.Book.author_id.in_({author for author, _ in untitled}),
-                func.lower(m.Book.title).in_({title for _, title in untitled}),
+                m.Book.author_id == any_(cast(list({author for author, _ in untitled}), ARRAY(Uuid))),
+                func.lower(m.Book.title) == any_(_texts({title for _, title in untitled})),
             )
         )
         existing_titles = {(author, title) for author, title in found}
@@ -222,29 +260,18 @@ async def _write_rows(
     tag_ids = {tag.slug: tag.id for tag in tags}
     slugs = await _available_slugs(session, m.Book, [row.title for row in to_create], "book")
     now = datetime.now(UTC)
-    books: list[dict[str, Any]] = []
-    links: list[dict[str, Any]] = []
+    books: list[tuple[Any, ...]] = []
+    links: list[tuple[UUID, UUID]] = []
     for row, slug in zip(to_create, slugs, strict=True):
         book_id = uuid7()
+        author_id = authors[row.author.lower()]
         books.append(
-            {
-                "id": book_id,
-                "title": row.title,
-                "slug": slug,
-                "isbn": row.isbn,
-                "published_year": row.published_year,
-                "description": row.description,
-                "author_id": authors[row.author.lower()],
-                "created_by": owner,
-                "created_at": now,
-                "updated_at": now,
-            }
+            (book_id, row.title, slug, row.isbn, row.published_year, row.description, author_id, owner, now, now)
         )
-        for tag_id in {tag_ids[make_slug(name, "")] for name in row.tags}:
-            links.append({"book_id": book_id, "tag_id": tag_id})
-    await session.execute(insert(m.Book), books)
+        links.extend((book_id, tag_id) for tag_id in {tag_ids[make_slug(name, "")] for name in row.tags})
+    await _copy(session, "book", _BOOK_COLUMNS, books)
     if links:
-        await session.execute(insert(m.book_tag), links)
+        await _copy(session, "book_tag", ("book_id", "tag_id"), links)
     outcome.created += len(books)
 
 
@@ -287,6 +314,7 @@ async def run_import(
     estimate = book_import.total or await _count_lines(book_import.file)
     await _set_status(import_id, "running", started_at=started, total=estimate)
     resume_at = book_import.next_line
+    writes = _BatchWrites(import_id, after_batch)
     try:
         batch: list[tuple[int, dict[str, Any] | ImportRowError]] = []
         async for line, row in read_rows(book_import.format, stream_file(book_import.file)):
@@ -294,15 +322,50 @@ async def run_import(
                 continue
             batch.append((line, row))
             if len(batch) >= BATCH_SIZE:
-                await write_batch(import_id, batch)
+                await writes.start(batch)
                 batch = []
-                if after_batch is not None:
-                    await after_batch()
+        await writes.finish()
         if batch:
             await write_batch(import_id, batch)
     except ImportFileError as exc:
+        await writes.finish()
         return await _set_status(import_id, "failed", message=str(exc))
+    finally:
+        await writes.abandon()
     return await _set_status(import_id, "succeeded")
+
+
+class _BatchWrites:
+    """Batches written one at a time, in order, while the next one is read and parsed.
+
+    Writing a batch mostly waits for PostgreSQL; reading the file is Python work. Overlapping the
+    two keeps both busy. `after_batch` runs once a batch is committed, before the next write starts.
+    """
+
+    def __init__(self, import_id: UUID, after_batch: Callable[[], Awaitable[None]] | None) -> None:
+        self._import_id = import_id
+        self._after_batch = after_batch
+        self._writing: asyncio.Task[bool] | None = None
+
+    async def start(self, batch: list[tuple[int, dict[str, Any] | ImportRowError]]) -> None:
+        await self.finish()
+        self._writing = asyncio.create_task(write_batch(self._import_id, batch))
+
+    async def finish(self) -> None:
+        """Wait for the batch being written (its errors are raised here), then report progress."""
+        writing, self._writing = self._writing, None
+        if writing is None:
+            return
+        await writing
+        if self._after_batch is not None:
+            await self._after_batch()
+
+    async def abandon(self) -> None:
+        """Stop a write still going (the import failed or was cancelled): its transaction rolls back."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            writing.cancel()
+            await asyncio.gather(writing, return_exceptions=True)
 
 
 class ImportRepository(SQLAlchemyAsyncRepository[m.BookImport]):

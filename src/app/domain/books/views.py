@@ -2,6 +2,8 @@
 
 The tags come aggregated into arrays (ordered by name) by a lateral subquery, so reading one book
 is one statement and a page of books is two (the page, and its count), whatever the page size.
+A page is chosen first among book ids alone (an index-only scan in the default order, however deep
+the page), and only its rows are joined to their authors and tags.
 Rows carry plain columns, not ORM objects: reads skip the identity map and the loader machinery.
 `BY_ID` is built once, so its SQL is compiled and its cache key computed only once per process.
 """
@@ -29,32 +31,32 @@ _tags = (
     .lateral("book_tags")
 )
 
-BOOKS: Select[Any] = (
-    select(
-        m.Book.id,
-        m.Book.title,
-        m.Book.slug,
-        m.Book.isbn,
-        m.Book.published_year,
-        m.Book.description,
-        m.Book.cover,
-        m.Book.created_by,
-        m.Book.created_at,
-        m.Book.updated_at,
-        m.Book.author_id,
-        m.Author.name.label("author_name"),
-        m.Author.slug.label("author_slug"),
-        _tags.c.tag_ids,
-        _tags.c.tag_names,
-        _tags.c.tag_slugs,
-    )
+_COLUMNS = (
+    m.Book.id,
+    m.Book.title,
+    m.Book.slug,
+    m.Book.isbn,
+    m.Book.published_year,
+    m.Book.description,
+    m.Book.cover,
+    m.Book.created_by,
+    m.Book.created_at,
+    m.Book.updated_at,
+    m.Book.author_id,
+    m.Author.name.label("author_name"),
+    m.Author.slug.label("author_slug"),
+    _tags.c.tag_ids,
+    _tags.c.tag_names,
+    _tags.c.tag_slugs,
+)
+
+BY_ID: Select[Any] = (
+    select(*_COLUMNS)
     .select_from(m.Book)
     .join(m.Author, m.Author.id == m.Book.author_id)
     .join(_tags, true())
+    .where(m.Book.id == bindparam("book_id"))
 )
-"""Every book as the API shows it; list filters and the page are applied to it."""
-
-BY_ID: Select[Any] = BOOKS.where(m.Book.id == bindparam("book_id"))
 """One book, by `book_id`."""
 
 
@@ -100,18 +102,29 @@ def listing(
 def _build(
     filters: Sequence[StatementFilter], *, paged: bool, by_author: bool, by_tag: bool
 ) -> tuple[Select[Any], Select[Any]]:
-    page = BOOKS
+    chosen: Select[Any] = select(m.Book.id)
     count: Select[Any] = select(func.count()).select_from(m.Book)
     conditions: list[ColumnElement[bool]] = []
     if by_author:
         conditions.append(m.Book.author_id == bindparam("author_id"))
     if by_tag:
         conditions.append(m.Book.id.in_(_TAGGED))
-    page, count = page.where(*conditions), count.where(*conditions)
+    chosen, count = chosen.where(*conditions), count.where(*conditions)
     for item in filters:
-        page = item.append_to_statement(page, m.Book)
+        chosen = item.append_to_statement(chosen, m.Book)
         if not isinstance(item, OrderBy):
             count = item.append_to_statement(count, m.Book)
     if paged:
-        page = page.limit(bindparam("limit")).offset(bindparam("offset"))
+        chosen = chosen.limit(bindparam("limit")).offset(bindparam("offset"))
+    page_ids = chosen.subquery("page")
+    page: Select[Any] = (
+        select(*_COLUMNS)
+        .select_from(page_ids)
+        .join(m.Book, m.Book.id == page_ids.c.id)
+        .join(m.Author, m.Author.id == m.Book.author_id)
+        .join(_tags, true())
+    )
+    for item in filters:
+        if isinstance(item, OrderBy):
+            page = item.append_to_statement(page, m.Book)
     return page, count

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
@@ -17,6 +17,9 @@ from app.lib.errors import ConflictError
 from app.lib.precompiled import bound_values, precompiled
 from app.lib.services import make_slug
 
+if TYPE_CHECKING:
+    from sqlalchemy import Table
+
 
 def tag_slug(name: str) -> str:
     return make_slug(name, "")
@@ -25,7 +28,8 @@ def tag_slug(name: str) -> str:
 _NEW_TAG_COLUMNS = ["id", "name", "slug", "created_at", "updated_at"]
 # Run once per row in one round trip (executemany), from SQL compiled once (see `precompiled`).
 _INSERT_MISSING = precompiled(
-    insert(m.Tag).values(bound_values(_NEW_TAG_COLUMNS)).on_conflict_do_nothing(index_elements=[m.Tag.slug])
+    insert(m.Tag).values(bound_values(_NEW_TAG_COLUMNS)).on_conflict_do_nothing(index_elements=[m.Tag.slug]),
+    cast("Table", m.Tag.__table__),
 )
 
 _BY_SLUGS = select(m.Tag).where(m.Tag.slug.in_(bindparam("slugs", expanding=True)))
