@@ -13,10 +13,8 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import signal
 import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -27,7 +25,7 @@ from sqlalchemy.engine import make_url
 from app.db.models import metadata
 from tests.conftest import PROJECT_ROOT
 from tests.support.databases import drop_test_database, prepare_test_database
-from tests.support.processes import ManagedProcess, app_env, free_port, start_server, wait_for_http
+from tests.support.live_app import LiveApp, serve_live_app
 
 # Generous waits: CI machines are slow and busy; a passing step never waits this long.
 TIMEOUT_MS = 15_000
@@ -48,14 +46,6 @@ CHROMIUM_ARGS = [
 
 RESULTS = PROJECT_ROOT / "test-results"
 _FAILED = pytest.StashKey[bool]()
-
-
-@dataclass(frozen=True)
-class LiveApp:
-    url: str
-    email_dir: Path
-    data_dir: Path
-    process: ManagedProcess
 
 
 NewContext = Callable[[], Awaitable[BrowserContext]]
@@ -113,27 +103,10 @@ async def _empty_e2e_tables(e2e_database: str) -> AsyncIterator[None]:
 
 @pytest.fixture(scope="session")
 def live_app(web_dist: Path, e2e_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
-    root = tmp_path_factory.mktemp("e2e")
-    email_dir, data_dir, logs = root / "emails", root / "data", root / "logs"
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = app_env(
-        DATABASE_URL=e2e_database,
-        DATA_DIR=str(data_dir),
-        EMAIL_BACKEND="file",
-        EMAIL_FILE_DIR=str(email_dir),
-        APP_URL=url,
-        WEB_DIST_DIR=str(web_dist),
-        SAQ_IN_PROCESS="true",
-        LOG_LEVEL="INFO",
-    )
-    process, _ = start_server(env, logs, name="e2e-server", port=port)
-    try:
-        wait_for_http(url, process)
-        yield LiveApp(url=url, email_dir=email_dir, data_dir=data_dir, process=process)
-    finally:
-        code, _ = process.stop()
-        assert code in {0, -signal.SIGTERM}, process.output()
+    with serve_live_app(
+        e2e_database, tmp_path_factory.mktemp("e2e"), name="e2e-server", WEB_DIST_DIR=str(web_dist)
+    ) as app:
+        yield app
 
 
 @pytest.hookimpl(wrapper=True)

@@ -9,9 +9,10 @@ import uuid
 import pytest
 from playwright.async_api import Page, Route, expect
 
-from tests.e2e.conftest import LiveApp, NewContext
-from tests.e2e.mailbox import wait_for_link
+from tests.e2e.conftest import NewContext
 from tests.support.images import tiny_png
+from tests.support.live_app import LiveApp
+from tests.support.mailbox import wait_for_link
 from tests.support.processes import app_env, run_app_command
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -5,21 +5,28 @@ advanced-alchemy's `create_service_dependencies` builds the service provider and
 replaced to hold the API contract: `pageSize` is capped at 100 and `orderBy` accepts only the
 fields a resource documents; anything else is a 400 rather than a 500 or a silent default.
 
+The id and created/updated filters are replaced to validate their values: ids must be UUIDs and
+timestamps RFC 3339 with an offset (Litestar reads a bare number as seconds since the epoch, and a
+naive timestamp reached PostgreSQL as a 409), each refused with a 400 naming the parameter.
+
 Two more are replaced for speed, with the same parameters and results: the service comes from a
 plain function, and the filters from a single dependency (see `_as_one_dependency`).
 """
 
 import inspect
 import re
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
+import msgspec
 from advanced_alchemy.extensions.litestar.providers import (
     DEPENDENCY_DEFAULTS,
     create_service_dependencies,
 )
-from advanced_alchemy.filters import FilterTypes, LimitOffset, OrderBy
+from advanced_alchemy.filters import BeforeAfter, CollectionFilter, FilterTypes, LimitOffset, OrderBy
 from litestar.di import Provide
+from litestar.exceptions import ValidationException
 from litestar.params import Dependency, Parameter
 from sqlalchemy import Select
 
@@ -39,6 +46,49 @@ def provide_limit_offset(
     ] = DEFAULT_PAGE_SIZE,
 ) -> LimitOffset:
     return LimitOffset(limit=page_size, offset=page_size * (current_page - 1))
+
+
+def provide_id_filter(
+    ids: Annotated[list[UUID] | None, Parameter(query="ids", description="Only these ids")] = None,
+) -> CollectionFilter[UUID]:
+    return CollectionFilter(field_name="id", values=ids)
+
+
+_AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True)]
+
+
+def _timestamp(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return msgspec.convert(value, _AwareDatetime)
+    except msgspec.ValidationError:
+        message = f"{name} must be an RFC 3339 date-time with a UTC offset, e.g. 2024-05-01T12:00:00Z"
+        raise ValidationException(
+            detail=message, extra=[{"key": name, "message": message, "source": "query"}]
+        ) from None
+
+
+def _timestamp_parameter(name: str, description: str) -> Any:
+    return Parameter(query=name, description=description, schema_extra={"format": "date-time"})
+
+
+def provide_created_filter(
+    created_before: Annotated[str | None, _timestamp_parameter("createdBefore", "Created before this time")] = None,
+    created_after: Annotated[str | None, _timestamp_parameter("createdAfter", "Created after this time")] = None,
+) -> BeforeAfter:
+    return BeforeAfter(
+        "created_at", _timestamp(created_before, "createdBefore"), _timestamp(created_after, "createdAfter")
+    )
+
+
+def provide_updated_filter(
+    updated_before: Annotated[str | None, _timestamp_parameter("updatedBefore", "Changed before this time")] = None,
+    updated_after: Annotated[str | None, _timestamp_parameter("updatedAfter", "Changed after this time")] = None,
+) -> BeforeAfter:
+    return BeforeAfter(
+        "updated_at", _timestamp(updated_before, "updatedBefore"), _timestamp(updated_after, "updatedAfter")
+    )
 
 
 def _nullable(model: type[Any], field_name: str) -> bool:
@@ -115,6 +165,9 @@ def create_collection_dependencies(
             },
         )
     )
+    deps[DEPENDENCY_DEFAULTS.ID_FILTER_DEPENDENCY_KEY] = Provide(provide_id_filter, sync_to_thread=False)
+    deps[DEPENDENCY_DEFAULTS.CREATED_FILTER_DEPENDENCY_KEY] = Provide(provide_created_filter, sync_to_thread=False)
+    deps[DEPENDENCY_DEFAULTS.UPDATED_FILTER_DEPENDENCY_KEY] = Provide(provide_updated_filter, sync_to_thread=False)
     deps[DEPENDENCY_DEFAULTS.LIMIT_OFFSET_FILTER_DEPENDENCY_KEY] = Provide(provide_limit_offset, sync_to_thread=False)
     deps[DEPENDENCY_DEFAULTS.ORDER_BY_FILTER_DEPENDENCY_KEY] = Provide(
         _order_by_provider(order_fields, *default_order), sync_to_thread=False

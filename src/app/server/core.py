@@ -52,6 +52,7 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
         from app.lib.errors import exception_handlers
         from app.lib.hardening import allowed_hosts_config, cors_config, security_headers_hook
         from app.lib.logging import configure_logging
+        from app.lib.openapi import ProblemResponses
         from app.lib.request import JsonCheckedRequest
         from app.lib.settings import get_settings
         from app.lib.spa import spa_not_found_handler
@@ -79,6 +80,7 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
                 TagController,
             ]
         )
+        app_config.plugins.append(ProblemResponses())
         app_config.exception_handlers.update(exception_handlers)
         # Requests no route matches: the single-page app's files and pages, else the 404 problem.
         app_config.exception_handlers[HTTP_404_NOT_FOUND] = spa_not_found_handler(settings.app.web_dist_dir)

@@ -761,7 +761,7 @@ export interface operations {
                     "application/json": components["schemas"]["Accepted"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -770,7 +770,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -779,8 +788,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says when to try again */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unavailable; `Retry-After` says when to try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -812,7 +848,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -821,7 +857,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -830,7 +866,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -839,7 +875,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -848,7 +902,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -875,8 +929,35 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Forbidden */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unavailable; `Retry-After` says when to try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -906,7 +987,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -915,7 +996,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -924,8 +1014,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says when to try again */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unavailable; `Retry-After` says when to try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -957,7 +1074,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -966,7 +1083,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -975,7 +1092,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -984,16 +1101,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Conflict */
+            /** @description Conflicts with existing data: a duplicate unique value, or a record still referenced */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1002,7 +1110,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Request Entity Too Large */
+            /** @description The body is too large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1011,7 +1119,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unsupported Media Type */
+            /** @description Unsupported media type */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1020,7 +1128,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description Too many requests; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1051,7 +1168,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1060,7 +1177,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1069,8 +1195,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says when to try again */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unavailable; `Retry-After` says when to try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1100,7 +1253,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1109,7 +1262,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1118,7 +1271,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1127,8 +1280,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
-            404: {
+            /** @description The body is too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1136,7 +1289,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1165,16 +1327,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenInfo"][];
                 };
             };
-            /** @description Bad Request */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1183,7 +1336,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1192,16 +1345,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1234,7 +1378,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenCreated"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1243,7 +1387,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1252,7 +1396,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1261,8 +1405,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
-            404: {
+            /** @description The body is too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1270,7 +1414,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1299,16 +1452,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Bad Request */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1317,7 +1461,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1326,16 +1470,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1368,7 +1503,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1377,7 +1512,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1386,7 +1521,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1395,8 +1530,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
-            404: {
+            /** @description The body is too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1404,7 +1539,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1433,16 +1577,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionInfo"][];
                 };
             };
-            /** @description Bad Request */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1451,7 +1586,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1460,16 +1595,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1498,7 +1624,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1507,7 +1633,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1516,7 +1642,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1525,7 +1651,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1534,7 +1660,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1563,7 +1689,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1572,7 +1698,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1581,7 +1707,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1590,7 +1716,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1599,7 +1725,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1630,7 +1756,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1639,7 +1765,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1648,7 +1774,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1657,7 +1783,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1666,7 +1792,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1695,7 +1821,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1704,7 +1830,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1713,7 +1839,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1722,7 +1848,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1731,7 +1857,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1766,7 +1892,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1775,7 +1901,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1784,7 +1910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1793,7 +1919,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1802,7 +1928,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1816,14 +1960,19 @@ export interface operations {
     ListUsers: {
         parameters: {
             query?: {
+                /** @description Only these ids */
                 ids?: string[] | null;
+                /** @description Created before this time */
                 createdBefore?: string | null;
+                /** @description Created after this time */
                 createdAfter?: string | null;
                 /** @description Page, from 1 */
                 currentPage?: number;
                 /** @description Items per page, 1 to 100 */
                 pageSize?: number;
+                /** @description Changed before this time */
                 updatedBefore?: string | null;
+                /** @description Changed after this time */
                 updatedAfter?: string | null;
                 searchString?: string | null;
                 searchIgnoreCase?: boolean | null;
@@ -1855,7 +2004,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1864,7 +2013,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1873,7 +2022,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1882,16 +2031,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1905,14 +2045,19 @@ export interface operations {
     ListAuthors: {
         parameters: {
             query?: {
+                /** @description Only these ids */
                 ids?: string[] | null;
+                /** @description Created before this time */
                 createdBefore?: string | null;
+                /** @description Created after this time */
                 createdAfter?: string | null;
                 /** @description Page, from 1 */
                 currentPage?: number;
                 /** @description Items per page, 1 to 100 */
                 pageSize?: number;
+                /** @description Changed before this time */
                 updatedBefore?: string | null;
+                /** @description Changed after this time */
                 updatedAfter?: string | null;
                 searchString?: string | null;
                 searchIgnoreCase?: boolean | null;
@@ -1944,7 +2089,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1953,7 +2098,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1986,7 +2140,7 @@ export interface operations {
                     "application/json": components["schemas"]["Author"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1995,7 +2149,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2004,7 +2158,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2013,16 +2167,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Conflict */
+            /** @description Conflicts with existing data: a duplicate unique value, or a record still referenced */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2031,7 +2176,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Request Entity Too Large */
+            /** @description The body is too large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2040,7 +2185,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unsupported Media Type */
+            /** @description Unsupported media type */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2049,7 +2194,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2080,7 +2225,7 @@ export interface operations {
                     "application/json": components["schemas"]["Author"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2089,7 +2234,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2098,7 +2252,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2127,7 +2281,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2136,7 +2290,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2145,7 +2299,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2154,7 +2308,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2163,7 +2317,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Conflict */
+            /** @description Conflicts with existing data: a duplicate unique value, or a record still referenced */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2172,7 +2326,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2207,7 +2361,7 @@ export interface operations {
                     "application/json": components["schemas"]["Author"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2216,7 +2370,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2225,7 +2379,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2234,7 +2388,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2243,16 +2397,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Request Entity Too Large */
+            /** @description The body is too large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2261,7 +2406,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unsupported Media Type */
+            /** @description Unsupported media type */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2270,7 +2415,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2301,7 +2446,7 @@ export interface operations {
                     "application/json": components["schemas"]["Author"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2310,7 +2455,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2319,7 +2473,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2333,14 +2487,19 @@ export interface operations {
     ListBooks: {
         parameters: {
             query?: {
+                /** @description Only these ids */
                 ids?: string[] | null;
+                /** @description Created before this time */
                 createdBefore?: string | null;
+                /** @description Created after this time */
                 createdAfter?: string | null;
                 /** @description Page, from 1 */
                 currentPage?: number;
                 /** @description Items per page, 1 to 100 */
                 pageSize?: number;
+                /** @description Changed before this time */
                 updatedBefore?: string | null;
+                /** @description Changed after this time */
                 updatedAfter?: string | null;
                 searchString?: string | null;
                 searchIgnoreCase?: boolean | null;
@@ -2376,7 +2535,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2385,7 +2544,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2418,7 +2586,7 @@ export interface operations {
                     "application/json": components["schemas"]["Book"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2427,7 +2595,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2436,7 +2604,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2445,16 +2613,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Conflict */
+            /** @description Conflicts with existing data: a duplicate unique value, or a record still referenced */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2463,7 +2622,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Request Entity Too Large */
+            /** @description The body is too large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2472,7 +2631,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unsupported Media Type */
+            /** @description Unsupported media type */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2481,7 +2640,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2512,7 +2671,7 @@ export interface operations {
                     "application/json": components["schemas"]["Book"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2521,7 +2680,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2530,7 +2698,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2559,7 +2727,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2568,7 +2736,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2577,7 +2745,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2586,7 +2754,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2595,16 +2763,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2639,7 +2798,7 @@ export interface operations {
                     "application/json": components["schemas"]["Book"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2648,7 +2807,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2657,7 +2816,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2666,7 +2825,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2675,7 +2834,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Conflict */
+            /** @description Conflicts with existing data: a duplicate unique value, or a record still referenced */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2684,7 +2843,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Request Entity Too Large */
+            /** @description The body is too large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2693,7 +2852,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unsupported Media Type */
+            /** @description Unsupported media type */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2702,7 +2861,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2733,7 +2892,14 @@ export interface operations {
                     "image/*": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Not Modified: `If-None-Match` names the current `ETag` */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2742,7 +2908,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2751,7 +2926,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2786,7 +2961,7 @@ export interface operations {
                     "application/json": components["schemas"]["Book"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2795,7 +2970,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2804,7 +2979,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2813,7 +2988,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2822,16 +2997,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Request Entity Too Large */
+            /** @description The body is too large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2840,7 +3006,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unsupported Media Type */
+            /** @description Unsupported media type */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2849,7 +3015,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2878,7 +3044,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2887,7 +3053,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2896,7 +3062,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2905,7 +3071,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2914,16 +3080,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2954,7 +3111,7 @@ export interface operations {
                     "application/json": components["schemas"]["Book"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2963,7 +3120,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2972,7 +3138,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3014,7 +3180,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3023,7 +3189,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3056,7 +3240,7 @@ export interface operations {
                     "application/json": components["schemas"]["Import"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3065,7 +3249,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3074,7 +3258,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3083,7 +3267,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Request Entity Too Large */
+            /** @description The body is too large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3092,7 +3276,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unsupported Media Type */
+            /** @description Unsupported media type */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3101,7 +3285,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3132,7 +3316,7 @@ export interface operations {
                     "application/json": components["schemas"]["Import"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3141,7 +3325,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3150,7 +3352,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3164,14 +3366,19 @@ export interface operations {
     ListTags: {
         parameters: {
             query?: {
+                /** @description Only these ids */
                 ids?: string[] | null;
+                /** @description Created before this time */
                 createdBefore?: string | null;
+                /** @description Created after this time */
                 createdAfter?: string | null;
                 /** @description Page, from 1 */
                 currentPage?: number;
                 /** @description Items per page, 1 to 100 */
                 pageSize?: number;
+                /** @description Changed before this time */
                 updatedBefore?: string | null;
+                /** @description Changed after this time */
                 updatedAfter?: string | null;
                 searchString?: string | null;
                 searchIgnoreCase?: boolean | null;
@@ -3203,7 +3410,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3212,7 +3419,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3245,7 +3461,7 @@ export interface operations {
                     "application/json": components["schemas"]["Tag"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3254,7 +3470,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3263,7 +3479,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3272,16 +3488,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Conflict */
+            /** @description Conflicts with existing data: a duplicate unique value, or a record still referenced */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3290,7 +3497,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Request Entity Too Large */
+            /** @description The body is too large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3299,7 +3506,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unsupported Media Type */
+            /** @description Unsupported media type */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3308,7 +3515,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3339,7 +3546,7 @@ export interface operations {
                     "application/json": components["schemas"]["Tag"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3348,7 +3555,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3357,7 +3573,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3386,7 +3602,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3395,7 +3611,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3404,7 +3620,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3413,7 +3629,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3422,16 +3638,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3466,7 +3673,7 @@ export interface operations {
                     "application/json": components["schemas"]["Tag"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Invalid input: malformed JSON, wrong types, out-of-range values, unknown referenced ids; `errors` names the offending fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3475,7 +3682,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Not signed in, or the API token is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3484,7 +3691,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Not allowed: not the record's creator, not a superuser, a deactivated account, or a missing or wrong CSRF token on a cookie-authenticated write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3493,7 +3700,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3502,16 +3709,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Request Entity Too Large */
+            /** @description The body is too large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3520,7 +3718,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unsupported Media Type */
+            /** @description Unsupported media type */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3529,7 +3727,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The database is unavailable; `Retry-After` says when to try again */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -14,7 +14,7 @@ from app.domain.accounts.guards import requires_active_user
 from app.domain.authors import schemas as s
 from app.domain.authors.deps import author_dependencies
 from app.domain.authors.services import AuthorService
-from app.lib import openapi
+from app.lib.errors import ConflictError
 from app.lib.schema import paginated
 
 
@@ -23,7 +23,7 @@ class AuthorController(Controller):
     tags = ["Authors"]
     dependencies = author_dependencies
 
-    @get("/", operation_id="ListAuthors", summary="List authors", responses=openapi.LIST)
+    @get("/", operation_id="ListAuthors", summary="List authors")
     async def list_authors(
         self,
         authors_service: AuthorService,
@@ -36,8 +36,8 @@ class AuthorController(Controller):
         "/",
         operation_id="CreateAuthor",
         summary="Create an author",
+        raises=[ConflictError],
         guards=[requires_active_user],
-        responses=openapi.WRITE,
     )
     async def create_author(
         self, request: Request[m.User, Any, Any], authors_service: AuthorService, data: s.AuthorCreate
@@ -51,13 +51,13 @@ class AuthorController(Controller):
             headers={"Location": f"/api/authors/{author.id}"},
         )
 
-    @get("/{author_id:str}", operation_id="GetAuthor", summary="Get an author", responses=openapi.READ)
+    @get("/{author_id:str}", operation_id="GetAuthor", summary="Get an author")
     async def get_author(
         self, authors_service: AuthorService, author_id: Annotated[UUID, Parameter(title="Author id")]
     ) -> s.Author:
         return s.Author.from_model(await authors_service.get(author_id))
 
-    @get("/by-slug/{slug:str}", operation_id="GetAuthorBySlug", summary="Get an author by slug", responses=openapi.READ)
+    @get("/by-slug/{slug:str}", operation_id="GetAuthorBySlug", summary="Get an author by slug")
     async def get_author_by_slug(self, authors_service: AuthorService, slug: str) -> s.Author:
         return s.Author.from_model(await authors_service.get_one(slug=slug))
 
@@ -66,7 +66,6 @@ class AuthorController(Controller):
         operation_id="UpdateAuthor",
         summary="Change an author (its creator or a superuser)",
         guards=[requires_active_user],
-        responses=openapi.WRITE,
     )
     async def update_author(
         self, request: Request[m.User, Any, Any], authors_service: AuthorService, author_id: UUID, data: s.AuthorUpdate
@@ -79,7 +78,7 @@ class AuthorController(Controller):
         guards=[requires_active_user],
         operation_id="DeleteAuthor",
         summary="Delete an author without books",
-        responses=openapi.DELETE,
+        raises=[ConflictError],
     )
     async def delete_author(
         self, request: Request[m.User, Any, Any], authors_service: AuthorService, author_id: UUID

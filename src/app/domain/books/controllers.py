@@ -10,6 +10,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post, pu
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
+from litestar.openapi import ResponseSpec
 from litestar.params import Body, Dependency, Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_304_NOT_MODIFIED
 
@@ -20,7 +21,7 @@ from app.domain.books.covers import MAX_COVER_BYTES
 from app.domain.books.deps import book_dependencies, import_dependencies
 from app.domain.books.imports import MAX_IMPORT_BYTES, ImportService, upload_chunks
 from app.domain.books.services import BookService
-from app.lib import openapi
+from app.lib.errors import ConflictError
 from app.lib.jobs import enqueue_after_commit
 from app.lib.schema import paginated
 from app.lib.settings import get_settings
@@ -45,7 +46,7 @@ class BookController(Controller):
     tags = ["Books"]
     dependencies = book_dependencies
 
-    @get("/", operation_id="ListBooks", summary="List books", responses=openapi.LIST)
+    @get("/", operation_id="ListBooks", summary="List books")
     async def list_books(
         self,
         books_service: BookService,
@@ -62,8 +63,8 @@ class BookController(Controller):
         "/",
         operation_id="CreateBook",
         summary="Create a book",
+        raises=[ConflictError],
         guards=[requires_active_user],
-        responses=openapi.WRITE,
     )
     async def create_book(
         self, request: Request[m.User, Any, Any], books_service: BookService, data: s.BookCreate
@@ -85,11 +86,11 @@ class BookController(Controller):
             headers={"Location": f"/api/books/{book.id}"},
         )
 
-    @get("/{book_id:str}", operation_id="GetBook", summary="Get a book", responses=openapi.READ)
+    @get("/{book_id:str}", operation_id="GetBook", summary="Get a book")
     async def get_book(self, books_service: BookService, book_id: UUID) -> s.Book:
         return s.Book.from_row(await books_service.get_view(book_id))
 
-    @get("/by-slug/{slug:str}", operation_id="GetBookBySlug", summary="Get a book by slug", responses=openapi.READ)
+    @get("/by-slug/{slug:str}", operation_id="GetBookBySlug", summary="Get a book by slug")
     async def get_book_by_slug(self, books_service: BookService, slug: str) -> s.Book:
         return s.Book.from_model(await books_service.get_one(slug=slug))
 
@@ -98,7 +99,7 @@ class BookController(Controller):
         guards=[requires_active_user],
         operation_id="UpdateBook",
         summary="Change a book; `tags` replaces the whole set",
-        responses=openapi.WRITE,
+        raises=[ConflictError],
     )
     async def update_book(
         self, request: Request[m.User, Any, Any], books_service: BookService, book_id: UUID, data: s.BookUpdate
@@ -111,7 +112,6 @@ class BookController(Controller):
         operation_id="DeleteBook",
         summary="Delete a book (its creator or a superuser)",
         guards=[requires_active_user],
-        responses=openapi.DELETE,
     )
     async def delete_book(self, request: Request[m.User, Any, Any], books_service: BookService, book_id: UUID) -> None:
         await books_service.delete_book(book_id, actor=request.user)
@@ -122,7 +122,6 @@ class BookController(Controller):
         summary="Upload the cover (multipart field `file`; JPEG, PNG or WebP, at most 5 MiB)",
         guards=[requires_active_user],
         request_max_body_size=MAX_COVER_BYTES + MULTIPART_OVERHEAD,
-        responses=openapi.WRITE,
     )
     async def put_cover(
         self,
@@ -139,8 +138,12 @@ class BookController(Controller):
         "/{book_id:str}/cover",
         operation_id="GetBookCover",
         summary="The cover image, with ETag and cache headers",
-        responses=openapi.READ,
         media_type="image/*",
+        responses={
+            HTTP_304_NOT_MODIFIED: ResponseSpec(
+                data_container=None, description="Not Modified: `If-None-Match` names the current `ETag`"
+            )
+        },
     )
     async def get_cover(
         self, request: Request[Any, Any, Any], books_service: BookService, book_id: UUID
@@ -164,7 +167,6 @@ class BookController(Controller):
         operation_id="DeleteBookCover",
         summary="Remove the cover",
         guards=[requires_active_user],
-        responses=openapi.DELETE,
     )
     async def delete_cover(self, request: Request[m.User, Any, Any], books_service: BookService, book_id: UUID) -> None:
         await books_service.clear_cover(book_id, actor=request.user)
@@ -182,7 +184,6 @@ class ImportController(Controller):
         summary="Upload a CSV or JSON Lines catalogue (multipart field `file`, at most 50 MiB); a worker imports it",
         status_code=HTTP_202_ACCEPTED,
         request_max_body_size=MAX_IMPORT_BYTES + MULTIPART_OVERHEAD,
-        responses=openapi.problem_responses(400, 401, 403, 413, 415, 503),
     )
     async def create_import(
         self,
@@ -200,9 +201,7 @@ class ImportController(Controller):
             headers={"Location": f"/api/imports/{book_import.id}"},
         )
 
-    @get(
-        "/", operation_id="ListImports", summary="My imports (a superuser's: all), newest first", responses=openapi.LIST
-    )
+    @get("/", operation_id="ListImports", summary="My imports (a superuser's: all), newest first")
     async def list_imports(
         self,
         request: Request[m.User, Any, Any],
@@ -212,7 +211,7 @@ class ImportController(Controller):
         rows, total = await imports_service.visible_to(request.user, [limit_offset])
         return paginated([s.Import.from_model(row) for row in rows], total, [limit_offset])
 
-    @get("/{import_id:str}", operation_id="GetImport", summary="An import and its progress", responses=openapi.READ)
+    @get("/{import_id:str}", operation_id="GetImport", summary="An import and its progress")
     async def get_import(
         self, request: Request[m.User, Any, Any], imports_service: ImportService, import_id: UUID
     ) -> s.Import:

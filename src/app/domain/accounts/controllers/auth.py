@@ -14,7 +14,8 @@ from app.domain.accounts.authentication import start_new_session
 from app.domain.accounts.deps import account_dependencies
 from app.domain.accounts.jobs import RESET_PASSWORD, VERIFY_EMAIL
 from app.domain.accounts.services import AccountTokenService, UserService
-from app.lib import openapi, rate_limit
+from app.lib import rate_limit
+from app.lib.errors import ConflictError
 from app.lib.jobs import enqueue_after_commit
 from app.lib.settings import get_settings
 
@@ -37,7 +38,7 @@ class AuthController(Controller):
     tags = ["Authentication"]
     dependencies = account_dependencies
 
-    @post("/signup", operation_id="SignUp", summary="Create an account and sign in", responses=openapi.WRITE)
+    @post("/signup", operation_id="SignUp", summary="Create an account and sign in", raises=[ConflictError])
     async def sign_up(
         self, request: Request[Any, Any, Any], users_service: UserService, data: s.SignUp
     ) -> Response[s.User]:
@@ -52,7 +53,6 @@ class AuthController(Controller):
         operation_id="LogIn",
         summary="Sign in with email and password",
         status_code=HTTP_200_OK,
-        responses=openapi.problem_responses(400, 401, 403, 429, 503),
     )
     async def log_in(self, request: Request[Any, Any, Any], users_service: UserService, data: s.Login) -> s.User:
         settings = get_settings().auth
@@ -78,7 +78,6 @@ class AuthController(Controller):
         operation_id="LogOut",
         summary="End this browser session",
         status_code=HTTP_204_NO_CONTENT,
-        responses=openapi.problem_responses(403),
     )
     async def log_out(self, request: Request[Any, Any, Any]) -> None:
         request.clear_session()
@@ -88,7 +87,6 @@ class AuthController(Controller):
         operation_id="ForgotPassword",
         summary="Mail a password reset link",
         status_code=HTTP_202_ACCEPTED,
-        responses=openapi.problem_responses(400, 403, 429),
     )
     async def forgot_password(
         self, request: Request[Any, Any, Any], users_service: UserService, data: s.ForgotPassword
@@ -103,7 +101,6 @@ class AuthController(Controller):
         operation_id="ResetPassword",
         summary="Choose a new password with a mailed token; signs out everywhere",
         status_code=HTTP_204_NO_CONTENT,
-        responses=openapi.problem_responses(400, 403, 429),
     )
     async def reset_password(self, db_session: AsyncSession, users_service: UserService, data: s.ResetPassword) -> None:
         user_id = await AccountTokenService(db_session).consume(data.token, RESET_PASSWORD)
@@ -120,7 +117,6 @@ class AuthController(Controller):
         operation_id="VerifyEmail",
         summary="Confirm an email address with a mailed token",
         status_code=HTTP_204_NO_CONTENT,
-        responses=openapi.problem_responses(400, 403, 429),
     )
     async def verify_email(self, db_session: AsyncSession, users_service: UserService, data: s.VerifyEmail) -> None:
         user_id = await AccountTokenService(db_session).consume(data.token, VERIFY_EMAIL)

@@ -12,9 +12,6 @@ from app.domain.accounts.authentication import current_session_id
 from app.domain.accounts.deps import account_dependencies
 from app.domain.accounts.guards import requires_active_user
 from app.domain.accounts.services import ApiTokenService, SessionService, UserService
-from app.lib import openapi
-
-ME_RESPONSES = openapi.problem_responses(400, 401, 403, 404, 503)
 
 
 class MeController(Controller):
@@ -23,11 +20,11 @@ class MeController(Controller):
     guards = [requires_active_user]
     dependencies = account_dependencies
 
-    @get("/", operation_id="GetMe", summary="The signed-in user", responses=ME_RESPONSES)
+    @get("/", operation_id="GetMe", summary="The signed-in user")
     async def get_me(self, request: Request[m.User, Any, Any]) -> s.User:
         return s.User.from_model(request.user)
 
-    @patch("/", operation_id="UpdateMe", summary="Change my name", responses=ME_RESPONSES)
+    @patch("/", operation_id="UpdateMe", summary="Change my name")
     async def update_me(
         self, request: Request[m.User, Any, Any], users_service: UserService, data: s.ProfileUpdate
     ) -> s.User:
@@ -39,7 +36,6 @@ class MeController(Controller):
         operation_id="ChangeMyPassword",
         summary="Change my password; my other sessions are signed out",
         status_code=HTTP_204_NO_CONTENT,
-        responses=ME_RESPONSES,
     )
     async def change_password(
         self, request: Request[m.User, Any, Any], users_service: UserService, data: s.PasswordChange
@@ -48,7 +44,7 @@ class MeController(Controller):
         await users_service.change_password(user, data.current_password, data.new_password)
         await users_service.revoke_sessions(user.id, keep_session_id=current_session_id(request))
 
-    @get("/sessions", operation_id="ListMySessions", summary="My active browser sessions", responses=ME_RESPONSES)
+    @get("/sessions", operation_id="ListMySessions", summary="My active browser sessions")
     async def list_sessions(
         self, request: Request[m.User, Any, Any], sessions_service: SessionService
     ) -> list[s.SessionInfo]:
@@ -64,16 +60,13 @@ class MeController(Controller):
         "/sessions/{session_id:str}",
         operation_id="RevokeMySession",
         summary="Sign a session out",
-        responses=ME_RESPONSES,
     )
     async def revoke_session(
         self, request: Request[m.User, Any, Any], sessions_service: SessionService, session_id: UUID
     ) -> None:
         await sessions_service.revoke(request.user.id, session_id)
 
-    @post(
-        "/tokens", operation_id="CreateMyToken", summary="Create an API token (shown this once)", responses=ME_RESPONSES
-    )
+    @post("/tokens", operation_id="CreateMyToken", summary="Create an API token (shown this once)")
     async def create_token(
         self, request: Request[m.User, Any, Any], api_tokens_service: ApiTokenService, data: s.TokenCreate
     ) -> Response[s.TokenCreated]:
@@ -83,15 +76,13 @@ class MeController(Controller):
         )
         return Response(body, status_code=HTTP_201_CREATED, headers={"Location": "/api/me/tokens"})
 
-    @get("/tokens", operation_id="ListMyTokens", summary="My API tokens (without their values)", responses=ME_RESPONSES)
+    @get("/tokens", operation_id="ListMyTokens", summary="My API tokens (without their values)")
     async def list_tokens(
         self, request: Request[m.User, Any, Any], api_tokens_service: ApiTokenService
     ) -> list[s.TokenInfo]:
         return [s.TokenInfo.from_model(row) for row in await api_tokens_service.list_for(request.user.id)]
 
-    @delete(
-        "/tokens/{token_id:str}", operation_id="RevokeMyToken", summary="Revoke an API token", responses=ME_RESPONSES
-    )
+    @delete("/tokens/{token_id:str}", operation_id="RevokeMyToken", summary="Revoke an API token")
     async def revoke_token(
         self, request: Request[m.User, Any, Any], api_tokens_service: ApiTokenService, token_id: UUID
     ) -> None:

@@ -12,10 +12,7 @@ from app.domain.accounts import schemas as s
 from app.domain.accounts.deps import user_dependencies
 from app.domain.accounts.guards import requires_superuser
 from app.domain.accounts.services import UserService
-from app.lib import openapi
 from app.lib.schema import paginated
-
-ADMIN_RESPONSES = openapi.problem_responses(400, 401, 403, 404, 503)
 
 
 class UserAdminController(Controller):
@@ -24,7 +21,7 @@ class UserAdminController(Controller):
     guards = [requires_superuser]
     dependencies = user_dependencies
 
-    @get("/", operation_id="ListUsers", summary="List users (search over email and name)", responses=ADMIN_RESPONSES)
+    @get("/", operation_id="ListUsers", summary="List users (search over email and name)")
     async def list_users(
         self,
         users_service: UserService,
@@ -33,7 +30,7 @@ class UserAdminController(Controller):
         results, total = await users_service.get_many_and_count(*filters)
         return paginated([s.User.from_model(row) for row in results], total, filters)
 
-    @get("/{user_id:str}", operation_id="GetUser", summary="Get a user", responses=ADMIN_RESPONSES)
+    @get("/{user_id:str}", operation_id="GetUser", summary="Get a user")
     async def get_user(self, users_service: UserService, user_id: UUID) -> s.User:
         return s.User.from_model(await users_service.get(user_id))
 
@@ -41,11 +38,10 @@ class UserAdminController(Controller):
         "/{user_id:str}",
         operation_id="UpdateUser",
         summary="Rename, (de)activate or promote a user; deactivating signs them out everywhere",
-        responses=ADMIN_RESPONSES,
     )
     async def update_user(self, users_service: UserService, user_id: UUID, data: s.UserAdminUpdate) -> s.User:
         return s.User.from_model(await users_service.update_by_admin(user_id, data.to_changes()))
 
-    @delete("/{user_id:str}", operation_id="DeleteUser", summary="Delete a user", responses=ADMIN_RESPONSES)
+    @delete("/{user_id:str}", operation_id="DeleteUser", summary="Delete a user")
     async def delete_user(self, users_service: UserService, user_id: UUID) -> None:
         await users_service.delete(user_id)
