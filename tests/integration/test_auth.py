@@ -74,24 +74,6 @@ async def test_signup_creates_the_account_and_starts_a_session(anon_client):
     assert cookie_attributes(cookie).get("samesite", "").lower() == "lax"
 
 
-async def test_signup_never_makes_a_superuser_or_a_verified_account(anon_client):
-    body = {
-        "email": new_email(),
-        "password": SIGNUP_PASSWORD,
-        "name": "Sneaky",
-        "isSuperuser": True,
-        "isVerified": True,
-        "isActive": True,
-    }
-    response = await anon_client.post("/api/auth/signup", json=body, headers=await csrf_headers(anon_client))
-
-    if response.status_code == 201:
-        assert (response.json()["isSuperuser"], response.json()["isVerified"]) == (False, False)
-    else:
-        assert_problem(response, 400)
-    assert not await db.scalar(select(func.count()).select_from(m.User).where(m.User.is_superuser.is_(True)))
-
-
 @pytest.mark.parametrize("variant", [str.upper, str.title, lambda email: f"  {email} "])
 async def test_signup_with_an_existing_email_in_any_case_is_409(anon_client, new_client, variant):
     email = new_email()

@@ -11,7 +11,6 @@ from app.db import models as m
 from tests.integration.catalogue import assert_problem, create_author, create_book, create_tag
 from tests.support import db
 from tests.support.accounts import create_api_token, create_user
-from tests.support.csrf import csrf_headers
 
 UNKNOWN_ID = "01900000-0000-7000-8000-000000000000"
 
@@ -144,47 +143,7 @@ async def test_tags_are_created_by_anyone_signed_in_but_renamed_and_deleted_by_s
     assert (await admin_client.delete(f"/api/tags/{tag['id']}")).status_code == 204
 
 
-# Anonymous and deactivated callers
-
-
-ANONYMOUS_WRITES = [
-    ("POST", "/api/authors", {"name": "Anon"}),
-    ("PATCH", "/api/authors/{author}", {"name": "Anon"}),
-    ("DELETE", "/api/authors/{author}", None),
-    ("POST", "/api/books", {"title": "Anon", "authorId": "{author}"}),
-    ("PATCH", "/api/books/{book}", {"title": "Anon"}),
-    ("DELETE", "/api/books/{book}", None),
-    ("POST", "/api/tags", {"name": "Anon"}),
-    ("PATCH", "/api/tags/{tag}", {"name": "Anon"}),
-    ("DELETE", "/api/tags/{tag}", None),
-]
-
-
-def _fill(value: Any, ids: dict[str, str]) -> Any:
-    if isinstance(value, str):
-        return value.format(**ids)
-    if isinstance(value, dict):
-        return {key: _fill(item, ids) for key, item in value.items()}
-    return value
-
-
-@pytest.mark.parametrize(("method", "path", "body"), ANONYMOUS_WRITES)
-@pytest.mark.parametrize("caller", ["a script", "a browser that visited", "a browser sending its CSRF token"])
-async def test_anonymous_writes_are_401(client, anon_client, method, path, body, caller):
-    author, book = await a_book_of(client)
-    ids = {"author": author["id"], "book": book["id"], "tag": book["tags"][0]["id"]}
-    headers = {}
-    if caller != "a script":
-        # A browser that has been on the site has its cookies: still nobody is signed in.
-        csrf = await csrf_headers(anon_client)
-        headers = csrf if caller == "a browser sending its CSRF token" else {}
-
-    response = await anon_client.request(method, _fill(path, ids), json=_fill(body, ids), headers=headers)
-
-    assert_problem(response, 401)
-    assert (await client.get(f"/api/books/{book['id']}")).json() == book
-    assert (await client.get("/api/authors")).json()["total"] == 1
-    assert (await client.get("/api/tags")).json()["total"] == 1
+# Deactivated callers (anonymous ones: test_authorization_matrix.py)
 
 
 async def test_a_deactivated_user_cannot_write(client, user):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from advanced_alchemy.exceptions import IntegrityError
 from sqlalchemy import select
 
 from app.db import models as m
@@ -36,7 +37,11 @@ class AuthorService(SluggedService[m.Author]):
         has_books = await self.repository.session.scalar(
             select(select(m.Book.id).where(m.Book.author_id == author.id).exists())
         )
+        msg = "This author still has books; delete or reassign them first."
         if has_books:
-            msg = "This author still has books; delete or reassign them first."
             raise ConflictError(detail=msg)
-        await self.delete(author.id)
+        try:
+            await self.delete(author.id)
+        except IntegrityError as exc:
+            # A book for this author was committed after the check above.
+            raise ConflictError(detail=msg) from exc

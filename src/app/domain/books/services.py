@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
+from advanced_alchemy.exceptions import IntegrityError as AdvancedAlchemyIntegrityError
 from advanced_alchemy.exceptions import NotFoundError
 from advanced_alchemy.filters import StatementFilter
 from advanced_alchemy.repository import DEFAULT_ERROR_MESSAGE_TEMPLATES
@@ -19,10 +20,11 @@ from app.domain.books import views
 from app.domain.books.covers import cover_file
 from app.domain.tags.services import TagService
 from app.lib.errors import ConflictError, violated_constraint
-from app.lib.services import SluggedService, SlugRepository
+from app.lib.services import PAGE_ATTEMPTS, SluggedService, SlugRepository
 
 BOOK_LOAD = (joinedload(m.Book.author), selectinload(m.Book.tags))
 ISBN_CONSTRAINT = "uq_book_isbn"
+AUTHOR_CONSTRAINT = "fk_book_author_id_author"
 _INSERT_LINKS = insert(m.book_tag)
 
 
@@ -56,10 +58,16 @@ class BookRepository(SlugRepository[m.Book]):
         """
         page, count, values = views.listing(filters, author_id=author_id, tag=tag)
         connection = await self.session.connection()
-        total = (await connection.execute(count, values)).scalar_one()
-        if total == 0:
-            return [], 0
-        return list((await connection.execute(page, values)).all()), total
+        total = 0
+        for _ in range(PAGE_ATTEMPTS):
+            rows = (await connection.execute(page, values)).all()
+            if rows:
+                return list(rows), rows[0].total
+            # No rows, so no count: ask for it alone, and read the page again if rows arrived meanwhile.
+            total = (await connection.execute(count, values)).scalar_one()
+            if total <= values.get("offset", 0):
+                break
+        return [], total
 
 
 class BookService(SluggedService[m.Book]):
@@ -106,6 +114,9 @@ class BookService(SluggedService[m.Book]):
         except IntegrityError as exc:
             if violated_constraint(exc) == ISBN_CONSTRAINT:
                 raise _isbn_taken(data["isbn"]) from exc
+            if violated_constraint(exc) == AUTHOR_CONSTRAINT:
+                # The author was deleted by a request that committed after `_author` found it.
+                raise _unknown_author(data["author_id"]) from exc
             raise
         if tags:
             links = [{"book_id": book.id, "tag_id": tag.id} for tag in tags]
@@ -118,15 +129,22 @@ class BookService(SluggedService[m.Book]):
         """Apply `changes`; `tags`, when given, replaces the whole set. The slug never changes."""
         book = await self.get(book_id)
         ensure_owner_or_superuser(book, actor)
-        if "author_id" in changes:
-            book.author = await self._author(changes.pop("author_id"))
+        author_id = changes.pop("author_id", None)
+        if author_id is not None:
+            book.author = await self._author(author_id)
         if "isbn" in changes and changes["isbn"] != book.isbn:
             await self._ensure_isbn_free(changes["isbn"], book.id)
         if "tags" in changes:
             book.tags = await TagService(session=self.repository.session).get_or_create_many(changes.pop("tags"))
         for field, value in changes.items():
             setattr(book, field, value)
-        return await self.update(book, auto_refresh=False)
+        try:
+            return await self.update(book, auto_refresh=False)
+        except AdvancedAlchemyIntegrityError as exc:
+            if violated_constraint(exc) == AUTHOR_CONSTRAINT:
+                # The new author was deleted by a request that committed after `_author` found it.
+                raise _unknown_author(author_id) from exc
+            raise
 
     async def set_cover(self, book_id: UUID, content: bytes, *, actor: m.User) -> m.Book:
         """Store a new cover (the old file is removed once the change commits)."""
