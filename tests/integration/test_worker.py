@@ -148,3 +148,29 @@ async def test_job_of_a_killed_worker_is_retried_by_another_worker(
     assert done.result["token"] == "survivor"
     assert done.result["pid"] == second.pid
     assert done.result["attempts"] == 2
+
+
+@pytest.mark.slow
+async def test_sigterm_hands_a_job_longer_than_the_grace_period_back_to_the_queue(
+    queue: Queue, workers: list[ManagedProcess], tmp_path: Path
+) -> None:
+    first = start_worker(WORKER_ENV, tmp_path, name="worker-1")
+    workers.append(first)
+    job = await enqueue(queue, "sleep", seconds=GRACE_PERIOD + 2.0, token="handed back", timeout=60)
+    assert job is not None
+    running = await wait_for_job(queue, job.key, {Status.ACTIVE, *FINISHED}, 30, first)
+    assert running.status == Status.ACTIVE
+
+    _, took = first.stop(signal.SIGTERM, timeout=EXIT_WITHIN)
+    assert first.process.returncode == 0, first.output()
+    assert took >= GRACE_PERIOD - 0.5, f"exited after {took:.1f}s: the running job got no grace period"
+    handed_back = await queue.job(job.key)
+    assert handed_back is not None
+    assert handed_back.status == Status.QUEUED, f"{handed_back.status} {handed_back.error}\n{first.output()}"
+    assert handed_back.attempts == 1
+
+    second = start_worker(WORKER_ENV, tmp_path, name="worker-2")
+    workers.append(second)
+    done = await wait_for_job(queue, job.key, FINISHED, 30, second)
+    assert done.status == Status.COMPLETE, f"{done.error}\n{second.output()}"
+    assert (done.result["pid"], done.result["attempts"]) == (second.pid, 2)

@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, TypeVar
 
+from croniter import croniter  # type: ignore[import-untyped]
 from dotenv import load_dotenv
 
 N = TypeVar("N", int, float)
@@ -107,6 +108,10 @@ class QueueSettings:
     """Seconds a catalogue import job may run in all."""
     import_job_heartbeat: int = 120
     """Seconds without a committed batch after which an import job counts as stuck (its worker died) and is retried."""
+    job_retry_delay: float = 1.0
+    """Seconds before a failed job's first retry; each later retry waits twice as long as the one before."""
+    cleanup_cron: str = "0 * * * *"
+    """When the clean-up of expired sessions, tokens and rate-limit windows runs (cron; a sixth field is seconds)."""
 
 
 @dataclass(frozen=True)
@@ -220,6 +225,10 @@ def load_settings() -> Settings:
         pool_recycle=_env_int("DB_POOL_RECYCLE", 300),
         echo=_env_bool("DB_ECHO", False),
     )
+    cleanup_cron = _env("CLEANUP_CRON", "0 * * * *")
+    if not croniter.is_valid(cleanup_cron):
+        msg = f"CLEANUP_CRON must be a cron expression (five fields, or six with seconds last), got {cleanup_cron!r}"
+        raise SettingsError(msg)
     queue = QueueSettings(
         url=_env("SAQ_QUEUE_URL"),
         in_process=_env_bool("SAQ_IN_PROCESS", False),
@@ -228,6 +237,8 @@ def load_settings() -> Settings:
         sweep_interval=_env_int("SAQ_SWEEP_INTERVAL", 60),
         import_job_timeout=_env_int("IMPORT_JOB_TIMEOUT", 3600),
         import_job_heartbeat=_env_int("IMPORT_JOB_HEARTBEAT", 120),
+        job_retry_delay=_env_float("JOB_RETRY_DELAY", 1.0),
+        cleanup_cron=cleanup_cron,
     )
     allowed_origins = _env_list("ALLOWED_ORIGINS", ())
     if "*" in allowed_origins:

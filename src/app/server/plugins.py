@@ -27,7 +27,8 @@ JOB_FUNCTIONS = (
 def _cron_jobs() -> list[CronJob]:
     from app.domain.accounts.jobs import delete_expired_credentials
 
-    return [CronJob(delete_expired_credentials, cron="0 * * * *", timeout=300, retries=3)]
+    cron = get_settings().queue.cleanup_cron
+    return [CronJob(delete_expired_credentials, cron=cron, timeout=300, retries=3)]
 
 
 @lru_cache(maxsize=1)
@@ -41,9 +42,25 @@ def queue_dsn() -> str:
     return settings.queue.url or plain_dsn(get_database_url())
 
 
+def _replace_lost_queue_connections_every_second() -> None:
+    """psycopg_pool waits 1, 2, 4, 8 ... seconds between attempts to replace a lost connection.
+
+    The queue's pool (SAQ's, in the web process and in every worker) lost all its connections when
+    PostgreSQL stopped, and after a 20-second outage the next attempt came 8 to 16 seconds after
+    PostgreSQL was back: until then workers took no job and every request that queues one (sign-up,
+    password reset, imports) hung. Attempting every second (psycopg's jitter kept) ends that within
+    a second; one connection attempt a second during an outage costs nothing. psycopg_pool has no
+    setting for it, so its class constant is set, once, before any pool is made.
+    """
+    from psycopg_pool.base import AttemptWithBackoff
+
+    AttemptWithBackoff.DELAY_BACKOFF = 1.0
+
+
 @lru_cache(maxsize=1)
 def get_saq_plugin() -> SAQPlugin:
     settings = get_settings()
+    _replace_lost_queue_connections_every_second()
     return SAQPlugin(
         config=SAQConfig(
             queue_configs=[
@@ -54,7 +71,8 @@ def get_saq_plugin() -> SAQPlugin:
                     scheduled_tasks=_cron_jobs(),
                     concurrency=settings.queue.concurrency,
                     separate_process=not settings.queue.in_process,
-                    after_process=["app.lib.jobs.log_job"],
+                    before_process=["app.lib.jobs.plan_retry"],
+                    after_process=["app.lib.jobs.log_job", "app.domain.books.jobs.fail_given_up_import"],
                     shutdown_grace_period_s=settings.queue.shutdown_grace_period,
                     broker_instance_options={"min_size": 1, "max_size": 4},
                     poll_interval=0.5,
