@@ -109,6 +109,9 @@ def _problem(status: int, detail: str, *, title: str | None = None, **extra: Any
 
 
 _LEADING_FIELD = re.compile(r"^([a-z][A-Za-z0-9]*) ")
+_UNSUPPORTED_TYPE = re.compile(r"^Unsupported type: <class '(\w+)'>$")
+_PARSER_LIMIT = "Request Entity Too Large"
+"""Litestar's 400 detail when a multipart body has too many parts or an over-long part header."""
 _MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
 
 
@@ -124,12 +127,22 @@ def _field_name(key: object, message: str) -> str:
     return camelize(str(key))
 
 
+def _readable_message(message: str) -> str:
+    """msgspec's "Unsupported type: <class 'str'>" (a text value or several parts where one uploaded
+    file was expected, the only field of a type msgspec cannot build itself) in plain words."""
+    found = _UNSUPPORTED_TYPE.match(message)
+    if found is None:
+        return message
+    got = "several values" if found[1] == "list" else "a text value"
+    return f"must be one uploaded file (a multipart part with a filename), not {got}"
+
+
 def _validation_errors(exc: ValidationException) -> list[dict[str, Any]]:
     errors: list[dict[str, Any]] = []
     extra = exc.extra if isinstance(exc.extra, list) else [exc.extra] if exc.extra else []
     for item in extra:
         if isinstance(item, dict):
-            message = str(item.get("message", "invalid value"))
+            message = _readable_message(str(item.get("message", "invalid value")))
             errors.append(
                 {
                     "field": _field_name(item.get("key"), message),
@@ -145,6 +158,8 @@ def _from_http_exception(exc: HTTPException) -> Response[dict[str, Any]]:
     if isinstance(exc, ValidationException) or status == HTTPStatus.BAD_REQUEST:
         errors = _validation_errors(exc) if isinstance(exc, ValidationException) else []
         detail = exc.detail if exc.detail and exc.detail != HTTPStatus(status).phrase else "Invalid request"
+        if detail == _PARSER_LIMIT:
+            detail = "The multipart body has too many parts, or a part header that is too long."
         if errors:
             detail = "; ".join(
                 e["message"] if e["message"].startswith(e["field"]) else f"{e['field']}: {e['message']}" for e in errors
@@ -183,6 +198,10 @@ def problem_details_handler(request: Request[Any, Any, Any], exc: Exception) -> 
         return _from_database_error(exc)
     if _is_connection_failure(exc):
         return _from_database_error(exc)
+    if isinstance(exc, UnicodeDecodeError):
+        # Only request bytes reach the handler undecoded (a multipart text part, say); the app's own
+        # files and the database hand back text.
+        return _problem(HTTPStatus.BAD_REQUEST, "The request holds text that is not valid UTF-8.")
     logger.exception("unhandled error", path=request.url.path, method=request.method)
     return _problem(HTTPStatus.INTERNAL_SERVER_ERROR, "An unexpected error occurred.")
 

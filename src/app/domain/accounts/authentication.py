@@ -7,6 +7,7 @@ that. It only rejects a bearer token that is unknown, revoked or expired (401).
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -43,6 +44,8 @@ _NEW_SESSION_ID = "folio_new_session_id"
 _LOADED_SESSION = "folio_loaded_session"
 _SESSION_USER = "folio_session_user"
 _RECORD_INTERVAL = timedelta(minutes=5)
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]+")
+"""What a session id we issued looks like; any other cookie value names no session (and is not looked up)."""
 
 
 class UserSessionBackend(SQLAlchemyAsyncSessionBackend):
@@ -61,7 +64,7 @@ class UserSessionBackend(SQLAlchemyAsyncSessionBackend):
         state = connection.scope.setdefault("state", {})
         session_id = connection.cookies.get(self.config.key)
         data: dict[str, Any] = {}
-        if session_id and session_id != "null":
+        if session_id and session_id != "null" and _SESSION_ID.fullmatch(session_id):
             data = await self._load(connection.scope, session_id[:SESSION_ID_MAX_LENGTH])
         state[_LOADED_SESSION] = data
         return data

@@ -149,6 +149,9 @@ async def read_csv(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[int, Row
             yield start, ImportRowError(f"not valid CSV: {exc}")
             continue
         if header is None:
+            if "\x00" in joined:
+                msg = "the header row holds NUL characters: the file is UTF-16 or binary; save it as UTF-8 text"
+                raise ImportFileError(msg)
             header = _normalise_columns(fields)
             missing = [column for column in REQUIRED_COLUMNS if column not in header]
             if missing:
@@ -162,7 +165,11 @@ async def read_csv(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[int, Row
             continue
         yield start, {name: value for name, value in zip(header, fields, strict=True) if name in COLUMNS}
     if header is None:
-        msg = "the file is empty: a CSV file needs a header row"
+        msg = (
+            "the header row opens a quoted field that is never closed"
+            if buffer
+            else "the file is empty: a CSV file needs a header row"
+        )
         raise ImportFileError(msg)
     if buffer:
         yield line_number - len(buffer) + 1, ImportRowError("a quoted field is never closed")
@@ -213,10 +220,14 @@ def read_rows(file_format: str, chunks: AsyncIterator[bytes]) -> AsyncIterator[t
     return read_jsonl(chunks) if file_format == "jsonl" else read_csv(chunks)
 
 
-def split_tags(value: Any) -> list[str]:
-    """Tags as given: a list, or names separated by `|`."""
+def split_tags(value: Any) -> Any:
+    """Tags as given: a list, or names separated by `|`; numbers become text, anything else is left as is."""
     if value is None:
         return []
+    if isinstance(value, str):
+        return [name for name in value.split("|") if name.strip()]
+    if isinstance(value, int | float):
+        return [str(value)]
     if isinstance(value, list):
-        return [str(item) for item in value]
-    return [name for name in str(value).split("|") if name.strip()]
+        return [str(item) if isinstance(item, int | float) else item for item in value]
+    return value  # neither text nor a list: the row's check reports it
