@@ -91,6 +91,18 @@ async def test_pages_split_the_list(client):
     assert seen == [f"Author {i}" for i in range(7)]
 
 
+async def test_a_page_past_the_end_still_counts_every_match(client):
+    author = await create_author(client)
+    for i in range(4):
+        await create_book(client, author["id"], title=f"Book {i}", tags=[f"Tag {i}"])
+
+    for path in ("/api/books", "/api/tags"):
+        last = await list_of(client, path, pageSize=3, currentPage=2)
+        past = await list_of(client, path, pageSize=3, currentPage=3)
+        assert (last["total"], len(last["items"])) == (4, 1), path
+        assert (past["total"], past["items"], past["offset"]) == (4, [], 6), path
+
+
 async def test_page_size_bounds_are_inclusive(client):
     await create_author(client)
 

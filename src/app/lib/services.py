@@ -6,6 +6,7 @@ import secrets
 from functools import cache
 from typing import Any, Generic, TypeVar
 
+from advanced_alchemy.filters import LimitOffset, OrderBy
 from advanced_alchemy.repository import SQLAlchemyAsyncSlugRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from advanced_alchemy.utils.text import slugify
@@ -19,6 +20,9 @@ from app.lib.precompiled import bound_values, full_row, insert_columns, precompi
 ModelT = TypeVar("ModelT", bound=Any)
 _SUFFIX_LENGTH = 6
 _SLUG_ATTEMPTS = 4
+PAGE_ATTEMPTS = 3
+"""Reads of an empty page whose count says rows arrived meanwhile, before the count is answered as is."""
+_PAGE_ONLY_OPTIONS = frozenset({"auto_expunge", "count_with_window_function", "order_by", "use_cache"})
 
 
 def make_slug(value: str, fallback: str) -> str:
@@ -40,16 +44,41 @@ def _insert_unless_slug_taken(model: type[Any]) -> Any:
     return select(model).from_statement(precompiled(statement, table, returning=True))
 
 
+class OneSnapshotPages(SQLAlchemyAsyncRepositoryService[ModelT], Generic[ModelT]):
+    """Lists whose page and `total` agree: both come from one statement, so from one snapshot.
+
+    Two statements (a count, then the page) each see the rows committed before they start, so a write
+    landing in between gave pages that contradict their total (a partial page of 20 with a total of
+    18) while others write. The page carries its count (a window function) instead. A page with no
+    rows carries no count; then the count is asked alone, and when it says rows arrived past this
+    page's offset in the meantime, the page is read again.
+    """
+
+    async def get_many_and_count(self, *filters: Any, **kwargs: Any) -> tuple[Any, int]:
+        kwargs["count_with_window_function"] = True
+        counted = [item for item in filters if not isinstance(item, LimitOffset | OrderBy)]
+        offset = next((item.offset for item in filters if isinstance(item, LimitOffset)), 0)
+        total = 0
+        for _ in range(PAGE_ATTEMPTS):
+            items, total = await super().get_many_and_count(*filters, **kwargs)
+            if items:
+                return items, total
+            total = await self.count(
+                *counted, **{key: value for key, value in kwargs.items() if key not in _PAGE_ONLY_OPTIONS}
+            )
+            if total <= offset:
+                break
+        return [], total
+
+
 class SlugRepository(SQLAlchemyAsyncSlugRepository[ModelT], Generic[ModelT]):
     slug_fallback = "item"
 
 
-class SluggedService(SQLAlchemyAsyncRepositoryService[ModelT], Generic[ModelT]):
+class SluggedService(OneSnapshotPages[ModelT], Generic[ModelT]):
     """Creates rows whose slug is taken from a name; a clash (even with a concurrent insert) gets a suffix."""
 
     repository_type: type[SlugRepository[ModelT]]
-    count_with_window_function = False
-    """A window-function count is 0 on a page past the end; a separate count query is always right."""
 
     async def create_with_slug(self, values: dict[str, Any], *, slug_from: str) -> ModelT:
         """Insert a row of column `values` with a slug made from `slug_from`, suffixed when it is taken.

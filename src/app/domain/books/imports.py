@@ -17,7 +17,7 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import PurePath
+from pathlib import PureWindowsPath
 from typing import Any
 from uuid import UUID
 
@@ -63,8 +63,21 @@ class ImportRow(msgspec.Struct, rename="camel"):
         clean_book_fields(self)
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _holds_lone_surrogate(value: Any) -> bool:
+    """A JSON `\\ud800` escape with no partner decodes to a character no UTF-8 text (nor PostgreSQL) can hold."""
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    return isinstance(value, list) and any(_holds_lone_surrogate(item) for item in value)
+
+
 def parse_row(raw: dict[str, Any]) -> ImportRow | ImportRowError:
     values = {key: (None if value == "" else value) for key, value in raw.items()}
+    for key, value in values.items():
+        if _holds_lone_surrogate(value):
+            return ImportRowError(f"{key} is not valid text (a lone UTF-16 surrogate escape)")
     values["tags"] = split_tags(values.get("tags"))
     try:
         return msgspec.convert(values, ImportRow, strict=False)
@@ -291,6 +304,14 @@ async def _set_status(import_id: UUID, status: str, **values: Any) -> m.BookImpo
         return book_import
 
 
+async def give_up_import(import_id: UUID, message: str) -> None:
+    """Mark an import failed with `message` when its job has given up; a finished import is left as it is."""
+    async with get_alchemy_config().get_session() as session:
+        status = await session.scalar(select(m.BookImport.status).where(m.BookImport.id == import_id))
+    if status is not None and status not in {"succeeded", "failed"}:
+        await _set_status(import_id, "failed", message=message)
+
+
 async def _count_lines(file: Any) -> int:
     lines = 0
     async for chunk in stream_file(file):
@@ -381,7 +402,7 @@ class ImportService(SQLAlchemyAsyncRepositoryService[m.BookImport]):
         """Store the file (streamed, never whole in memory) and record a queued import."""
         import obstore
 
-        filename = PurePath(filename or "catalogue").name[:255] or "catalogue"
+        filename = display_name(filename)
         head = b""
         async for chunk in chunks:
             head = chunk
@@ -396,12 +417,17 @@ class ImportService(SQLAlchemyAsyncRepositoryService[m.BookImport]):
             async for chunk in chunks:
                 yield chunk
 
-        await obstore.put_async(backend(IMPORTS).fs, path, everything())
+        store = backend(IMPORTS).fs
+        await obstore.put_async(store, path, everything())
         stored = FileObject(backend=IMPORTS, filename=path, content_type="text/plain")
-        return await self.create(
-            {"id": import_id, "created_by": owner_id, "filename": filename, "format": file_format, "file": stored},
-            auto_refresh=False,
-        )
+        try:
+            return await self.create(
+                {"id": import_id, "created_by": owner_id, "filename": filename, "format": file_format, "file": stored},
+                auto_refresh=False,
+            )
+        except BaseException:
+            await obstore.delete_async(store, path)
+            raise
 
     async def visible_to(self, user: m.User, filters: list[Any]) -> tuple[list[m.BookImport], int]:
         """The user's own imports (a superuser's: everyone's), newest first."""
@@ -417,6 +443,17 @@ class ImportService(SQLAlchemyAsyncRepositoryService[m.BookImport]):
         if book_import is None or not (user.is_superuser or book_import.created_by == user.id):
             raise NotFoundException(detail="No such import")
         return book_import
+
+
+_UNSHOWABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+"""Control characters, bidirectional overrides (`books\u202egnp.csv` shows as `booksvsc.png`) and lone surrogates."""
+
+
+def display_name(filename: str | None) -> str:
+    """The uploaded file's name as shown back to its owner: its last path part (`/` or `\\`), at most
+    255 characters, without characters that cannot be stored or that disguise it. Never used as a path."""
+    name = PureWindowsPath(_UNSHOWABLE.sub("", filename or "")).name.strip()
+    return name[:255] if name not in {"", ".", ".."} else "catalogue"
 
 
 async def upload_chunks(upload: UploadFile, size: int = 256 * 1024) -> AsyncIterator[bytes]:

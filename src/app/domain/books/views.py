@@ -1,7 +1,7 @@
 """The statements that read books as the API shows them: each book with its author and its tags, in one row.
 
 The tags come aggregated into arrays (ordered by name) by a lateral subquery, so reading one book
-is one statement and a page of books is two (the page, and its count), whatever the page size.
+is one statement and so is a page of books (its rows carry the count), whatever the page size.
 A page is chosen first among book ids alone (an index-only scan in the default order, however deep
 the page), and only its rows are joined to their authors and tags.
 Rows carry plain columns, not ORM objects: reads skip the identity map and the loader machinery.
@@ -73,8 +73,8 @@ _shapes: dict[tuple[Any, ...], tuple[Select[Any], Select[Any]]] = {}
 def listing(
     filters: Sequence[StatementFilter], *, author_id: UUID | None, tag: str | None
 ) -> tuple[Select[Any], Select[Any], dict[str, Any]]:
-    """The statement for the page of books the list filters select, the one counting every book they
-    match (without the author, the tags, the order or the page), and the values to run both with.
+    """The statement for the page of books the list filters select (each row with `total`, the count
+    of every book they match), the count alone (for a page without rows), and the values to run both with.
 
     Statements are kept by shape (the filters apart from the page, whether an author or a tag is
     asked for): the page, the author and the tag are bound values, so the catalogue's pages reuse one
@@ -117,8 +117,10 @@ def _build(
     if paged:
         chosen = chosen.limit(bindparam("limit")).offset(bindparam("offset"))
     page_ids = chosen.subquery("page")
+    # The count rides along in every row: the page and its total come from one snapshot. Without
+    # `correlate(None)` it would be correlated to the page's own `book` and count one row each.
     page: Select[Any] = (
-        select(*_COLUMNS)
+        select(*_COLUMNS, count.correlate(None).scalar_subquery().label("total"))
         .select_from(page_ids)
         .join(m.Book, m.Book.id == page_ids.c.id)
         .join(m.Author, m.Author.id == m.Book.author_id)

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import undefer
@@ -15,7 +14,7 @@ from uuid_utils.compat import uuid7
 from app.db import models as m
 from app.lib.errors import ConflictError
 from app.lib.precompiled import bound_values, precompiled
-from app.lib.services import make_slug
+from app.lib.services import OneSnapshotPages, make_slug
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -40,9 +39,8 @@ class TagRepository(SQLAlchemyAsyncRepository[m.Tag]):
     loader_options = [undefer(m.Tag.book_count)]
 
 
-class TagService(SQLAlchemyAsyncRepositoryService[m.Tag]):
+class TagService(OneSnapshotPages[m.Tag]):
     repository_type = TagRepository
-    count_with_window_function = False
 
     async def to_model_on_create(self, data: Any) -> Any:
         return {**data, "slug": tag_slug(data["name"])}

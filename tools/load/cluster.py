@@ -1,0 +1,188 @@
+# mypy: disallow-untyped-calls=False
+"""What the load runs against: a fresh database with the `tools/data` dataset, two `app run` web
+processes and two `app workers run` SAQ workers, all sharing that database (and its job queue) and
+one directory of uploaded files.
+
+The processes run with `APP_ENV=dev`: production marks cookies `Secure`, and the clients speak plain
+HTTP. Auth requests reach the servers as through a reverse proxy (`TRUSTED_PROXIES=127.0.0.1`) so
+that each simulated client is counted under its own `X-Forwarded-For` address; the limits
+themselves keep their defaults.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from bench import bench_db
+from bench.bench_db import BenchDatabase
+from bench.children import PROJECT_ROOT
+from bench.servers import VENV_BIN, Server, ServerStartError, folio_command, free_port, start_server
+from data.dataset import Dataset
+
+TRUSTED_PROXY = "127.0.0.1"
+WORKER_STOP_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class DatasetShape:
+    authors: int = 200
+    books: int = 2000
+    tags: int = 60
+    users: int = 40
+
+
+def prepare_database(data_dir: Path, name: str, shape: DatasetShape) -> tuple[BenchDatabase, Dataset]:
+    """Database `name` (re)created, migrated and loaded with the dataset; `dataset.json` lands in `data_dir`."""
+    database = asyncio.run(bench_db.create_database(data_dir, name))
+    try:
+        bench_db.migrate(database)
+    except subprocess.CalledProcessError as exc:
+        msg = f"migrating {name} failed:\n{exc.stdout}\n{exc.stderr}"
+        raise SystemExit(msg) from exc
+    dataset = bench_db.load_dataset(
+        database, data_dir / "inputs", authors=shape.authors, books=shape.books, tags=shape.tags, users=shape.users
+    )
+    return database, dataset
+
+
+def drop_database(database: BenchDatabase) -> None:
+    url = make_url(database.dsn)
+
+    async def drop() -> None:
+        connection = await asyncpg.connect(url.set(database="postgres").render_as_string(hide_password=False))
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+    asyncio.run(drop())
+
+
+def app_env(database: BenchDatabase, files_dir: Path, **extra: str) -> dict[str, str]:
+    """One environment for every web and worker process: same database, queue and file storage."""
+    env = {
+        **os.environ,
+        "APP_ENV": "dev",
+        "DATABASE_URL": database.url,
+        "SAQ_QUEUE_URL": "",
+        "DATA_DIR": str(files_dir),
+        "SAQ_IN_PROCESS": "false",
+        # Every import has finished when the workers are stopped: nothing to wait for.
+        "SAQ_SHUTDOWN_GRACE_PERIOD": "1",
+        "TRUSTED_PROXIES": TRUSTED_PROXY,
+        "EMAIL_BACKEND": "file",
+        "EMAIL_FILE_DIR": str(files_dir / "emails"),
+        "LOG_LEVEL": "WARNING",
+        "LOG_FORMAT": "json",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Worker:
+    """An `app workers run` process; output to a log file."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    _log: IO[bytes] | None = field(default=None, repr=False)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def log_tail(self, characters: int = 4000) -> str:
+        return self.log_path.read_text(errors="replace")[-characters:]
+
+    def stop(self) -> None:
+        if self.alive():
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(WORKER_STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+def start_worker(name: str, env: dict[str, str], log_dir: Path) -> Worker:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}.log"
+    log = log_path.open("ab")
+    process = subprocess.Popen(
+        [str(VENV_BIN / "app"), "workers", "run"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    return Worker(name, process, log_path, log)
+
+
+@dataclass
+class Cluster:
+    servers: list[Server] = field(default_factory=list)
+    workers: list[Worker] = field(default_factory=list)
+
+    @property
+    def urls(self) -> list[str]:
+        return [server.url for server in self.servers]
+
+    def dead(self) -> list[str]:
+        """Names of the processes that exited, with the tail of their logs."""
+        gone = [f"{s.name} (exit {s.process.returncode}):\n{s.log_tail()}" for s in self.servers if not s.alive()]
+        gone += [f"{w.name} (exit {w.process.returncode}):\n{w.log_tail()}" for w in self.workers if not w.alive()]
+        return gone
+
+    def stop(self) -> None:
+        """Stop every process at once (each waits for its own exit)."""
+        processes: list[Server | Worker] = [*self.servers, *self.workers]
+        with ThreadPoolExecutor(max(1, len(processes))) as pool:
+            list(pool.map(lambda process: process.stop(), processes))
+
+
+def _start_web(number: int, env: dict[str, str], log_dir: Path) -> Server:
+    port = free_port()
+    return start_server(f"web-{number}", folio_command("uvicorn", port), {**env, "PORT": str(port)}, log_dir, "uvicorn")
+
+
+def start_cluster(env: dict[str, str], log_dir: Path, *, servers: int = 2, workers: int = 2) -> Cluster:
+    """`servers` web processes (uvicorn, one process each, on free ports), started side by side, then
+    `workers` SAQ workers; returns once every web process answers `/health`.
+
+    The web processes come first: their `/health` answers once the queue's tables exist. Two workers
+    started together on a fresh database would both create them, and one logs errors meanwhile.
+    """
+    cluster = Cluster()
+    try:
+        with ThreadPoolExecutor(servers) as pool:
+            starting = [pool.submit(_start_web, number, env, log_dir) for number in range(1, servers + 1)]
+            for future in starting:
+                try:
+                    cluster.servers.append(future.result())
+                except ServerStartError:
+                    for other in starting:
+                        if other is not future and other.exception() is None:
+                            cluster.servers.append(other.result())
+                    raise
+        for number in range(1, workers + 1):
+            cluster.workers.append(start_worker(f"worker-{number}", env, log_dir))
+    except BaseException:
+        cluster.stop()
+        raise
+    return cluster
