@@ -6,6 +6,7 @@ import re
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+import asyncpg
 import structlog
 from advanced_alchemy.exceptions import (
     AdvancedAlchemyError,
@@ -179,8 +180,8 @@ def problem_details_handler(request: Request[Any, Any, Any], exc: Exception) -> 
     """Answer any exception as problem details, with no stack trace, SQL or secret in the body."""
     if isinstance(exc, HTTPException):
         return _from_http_exception(exc)
-    if isinstance(exc, (RepositoryError, AdvancedAlchemyError, sa_exc.SQLAlchemyError)):
-        return _from_database_error(exc)
+    if isinstance(exc, (RepositoryError, AdvancedAlchemyError, sa_exc.SQLAlchemyError, asyncpg.exceptions.PostgresError)):
+        return _from_database_error(exc)  # asyncpg's own: from the reads run on the driver (`app.lib.driver`)
     if _is_connection_failure(exc):
         return _from_database_error(exc)
     logger.exception("unhandled error", path=request.url.path, method=request.method)

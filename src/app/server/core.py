@@ -44,6 +44,7 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
         from app.domain.books.controllers import BookController, ImportController
         from app.domain.books.imports import ImportService
         from app.domain.books.services import BookService
+        from app.domain.books.views import BookViews
         from app.domain.system.controllers import SystemController
         from app.domain.tags.controllers import TagController
         from app.domain.tags.services import TagService
@@ -97,6 +98,7 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
             {
                 "AuthorService": AuthorService,
                 "BookService": BookService,
+                "BookViews": BookViews,
                 "ImportService": ImportService,
                 "TagService": TagService,
                 "FilterTypes": FilterTypes,
