@@ -104,9 +104,8 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         wait_for_http(base_url, server, timeout=60)
         yield Deployment(data_dir, cluster, server, base_url, _sign_up_for_a_token(base_url))
         code, _ = server.stop()
-        # uvicorn shuts down gracefully, then re-raises the signal it caught.
         assert code in {0, -signal.SIGTERM}, server.output()
-        assert "Application shutdown complete" in server.stderr(), server.output()
+        assert "application stopped" in server.stderr(), server.output()
     finally:
         if server is not None:
             server.kill()

@@ -21,6 +21,13 @@ async def connect_queues() -> None:
         await queue.connect()
 
 
+def log_stopped() -> None:
+    """The last word of a server process that stopped cleanly (after its requests and its lifespan)."""
+    import structlog
+
+    structlog.get_logger("app").info("application stopped")
+
+
 class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
     def on_cli_init(self, cli: Group) -> None:
         from app.server.cli import register_commands
@@ -84,6 +91,7 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
         # Requests no route matches: the single-page app's files and pages, else the 404 problem.
         app_config.exception_handlers[HTTP_404_NOT_FOUND] = spa_not_found_handler(settings.app.web_dist_dir)
         app_config.on_startup.insert(0, connect_queues)
+        app_config.on_shutdown.append(log_stopped)
         app_config.middleware[:0] = [
             auth_rate_limit_middleware,
             session_middleware(),
