@@ -1,6 +1,6 @@
 """The bad-input corpus over real HTTP bytes: what no HTTP client library will send.
 
-A real `app run` (uvicorn) gets raw requests through a plain socket: invalid UTF-8 and NUL bytes
+A real `app run` (granian) gets raw requests through a plain socket: invalid UTF-8 and NUL bytes
 in the path, query and headers, broken percent-encoding, malformed request lines and headers,
 and bodies whose `Content-Length` or chunked framing lies. What the app answers is a clean 4xx
 problem. Framing errors are answered by the HTTP server itself before the app runs: a plain 4xx,

@@ -1,6 +1,6 @@
 """The web server rides out PostgreSQL going away: 503s while it is down, no lost writes, back on its own.
 
-A real `app run` (uvicorn) with no `DATABASE_URL`, so it starts its own embedded PostgreSQL in a
+A real `app run` (granian) with no `DATABASE_URL`, so it starts its own embedded PostgreSQL in a
 fresh `DATA_DIR`; the cluster is then restarted, or stopped for a while and started again, under a
 steady load of readers and writers (`tests.support.traffic`), with `pg_ctl`.
 """
@@ -105,9 +105,8 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         wait_for_http(base_url, server, timeout=60)
         yield Deployment(data_dir, cluster, server, base_url, _sign_up_for_a_token(base_url))
         code, _ = server.stop()
-        # uvicorn shuts down gracefully, then re-raises the signal it caught.
         assert code in {0, -signal.SIGTERM}, server.output()
-        assert "Application shutdown complete" in server.stderr(), server.output()
+        assert "application stopped" in server.stderr(), server.output()
     finally:
         if server is not None:
             server.kill()

@@ -138,7 +138,7 @@ def run_app_command(*args: str, env: dict[str, str], timeout: float = 60.0) -> s
 def start_server(
     env: dict[str, str], log_dir: Path, *, name: str = "server", port: int | None = None
 ) -> tuple[ManagedProcess, str]:
-    """`app run` (uvicorn, one process) on `port` (a free one by default); returns the process and its base URL."""
+    """`app run` (granian, one process) on `port` (a free one by default); returns the process and its base URL."""
     port = port or free_port()
     server = start_process(
         name,

@@ -8,12 +8,16 @@ from typing import Any
 
 from sqlalchemy import event
 
+from app.lib import driver
 from app.lib.database import get_alchemy_config
 
 
 @contextmanager
 def count_statements() -> Iterator[list[str]]:
-    """The statements sent through the app's engine while the block runs (an executemany counts once)."""
+    """The statements the app sends while the block runs (an executemany counts once).
+
+    Both kinds: those through its engine, and its reads on the driver (`app.lib.driver`).
+    """
     engine = get_alchemy_config().get_engine().sync_engine
     statements: list[str] = []
 
@@ -22,6 +26,7 @@ def count_statements() -> Iterator[list[str]]:
 
     event.listen(engine, "before_cursor_execute", record)
     try:
-        yield statements
+        with driver.observing(statements.append):
+            yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)

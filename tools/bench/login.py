@@ -34,12 +34,12 @@ def forwarded_address(number: int) -> str:
 
 
 async def csrf_token(client: httpx.AsyncClient) -> str:
-    response = await client.get("/health")
+    response = await client.get("/api/me")
     for header in response.headers.get_list("set-cookie"):
         name, _, rest = header.partition("=")
         if name.strip() == "csrftoken":
             return rest.split(";", 1)[0]
-    msg = "Folio set no csrftoken cookie on GET /health"
+    msg = "Folio set no csrftoken cookie on GET /api/me"
     raise RuntimeError(msg)
 
 

@@ -1,9 +1,9 @@
 """Folio and the floor as real server processes: one worker, granian or uvicorn, output to a log file.
 
 Folio runs as production runs it: `APP_ENV=production` with a real `SECRET_KEY`, one server worker
-process, no job worker inside (`SAQ_IN_PROCESS=false`). Under uvicorn that is `app run`; under
-granian, `granian --interface asgi --factory app.server.asgi:create_app`. The floor runs on the same
-server with the same worker count and log level.
+process, no job worker inside (`SAQ_IN_PROCESS=false`). Under granian that is `app run` (granian is
+its server, see `litestar-granian`); under uvicorn, `uvicorn --factory app.server.asgi:create_app`.
+The floor runs on the same server with the same worker count and log level.
 """
 
 from __future__ import annotations
@@ -58,30 +58,29 @@ def free_port() -> int:
 
 def folio_command(kind: ServerKind, port: int) -> list[str]:
     if kind == "uvicorn":
-        return [str(VENV_BIN / "app"), "run", "--host", "127.0.0.1", "--port", str(port)]
-    return [
-        *_granian(port),
-        "--factory",
-        "app.server.asgi:create_app",
-    ]
+        return [*_uvicorn(port), "--factory", "app.server.asgi:create_app"]
+    return [str(VENV_BIN / "app"), "run", "--host", "127.0.0.1", "--port", str(port)]
 
 
 def floor_command(kind: ServerKind, port: int) -> list[str]:
     if kind == "uvicorn":
-        return [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-            "bench.floor:app",
-        ]
+        return [*_uvicorn(port), "bench.floor:app"]
     return [*_granian(port), "bench.floor:app"]
+
+
+def _uvicorn(port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
 
 
 def _granian(port: int) -> list[str]:

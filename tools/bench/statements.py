@@ -1,8 +1,9 @@
 """SQL statements per request: each workload's request issued in-process, statements counted, not timed.
 
 Runs in a child process of the benchmark with Folio's production settings on the benchmark
-database (see `run.py`); a `before_cursor_execute` listener on the app's engine records every
-statement while Litestar's `AsyncTestClient` sends the request. Each request is sent once first,
+database (see `run.py`); a `before_cursor_execute` listener on the app's engine and an observer of
+its driver-level reads (`app.lib.driver`) record every statement while Litestar's `AsyncTestClient`
+sends the request. Each request is sent once first,
 so one-off work (the API token's "last used" stamp, statement caches) is not counted.
 
     PYTHONPATH=tools DATABASE_URL=... APP_ENV=production SECRET_KEY=... \\
@@ -35,17 +36,22 @@ STATEMENTS_ISBN_PREFIX = "975"
 def recorded_statements() -> Iterator[list[str]]:
     from sqlalchemy import event
 
+    from app.lib import driver
     from app.lib.database import get_alchemy_config
 
     engine = get_alchemy_config().get_engine().sync_engine
     statements: list[str] = []
 
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+    def add(statement: str) -> None:
         statements.append(" ".join(statement.split()))
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        add(statement)
 
     event.listen(engine, "before_cursor_execute", record)
     try:
-        yield statements
+        with driver.observing(add):
+            yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
 

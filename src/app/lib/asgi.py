@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from litestar.types import Scope
 
+API_PATH_PREFIX = "/api/"
 AUTH_PATH_PREFIX = "/api/auth/"
 SESSION_COOKIE = "session"
 

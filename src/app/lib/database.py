@@ -80,9 +80,9 @@ def _commit_or_roll_back(session_scope_key: str) -> BeforeMessageSendHookHandler
       the 2xx anyway, so a client could be told "201 Created" about a row that was rolled back
       (PostgreSQL restarting between the INSERT and the COMMIT). Here the response becomes the
       problem the error handler gives that error (503 when the database went away);
-    - a session that never began a transaction (a request that read nothing, or read outside one)
-      is only closed: the stock hook commits every session, which costs an empty transaction's
-      worth of events on every request;
+    - a session with nothing to commit (none begun, or a read-only request's, whose statements ran in
+      autocommit mode) is only closed: the stock hook commits every session, which costs an empty
+      transaction's worth of events on every request;
     - files a commit saves or removes (a replaced cover, a deleted book's cover) are done before the
       response goes out: advanced-alchemy runs them in a background task after the commit;
     - jobs the request queued are sent once the commit succeeded, and dropped otherwise.
@@ -105,7 +105,7 @@ def _commit_or_roll_back(session_scope_key: str) -> BeforeMessageSendHookHandler
             discard_deferred_jobs(scope)
         else:
             try:
-                if session is not None and session.in_transaction():
+                if session is not None and _has_work_to_commit(session, scope):
                     async with files_settled():
                         await session.commit()
             except Exception as exc:  # answered as a problem, never swallowed
@@ -121,6 +121,19 @@ def _commit_or_roll_back(session_scope_key: str) -> BeforeMessageSendHookHandler
                 logger.debug("closing the request's session failed", exc_info=True)
 
     return handler
+
+
+def _has_work_to_commit(session: AsyncSession, scope: Scope) -> bool:
+    """False for a session with nothing to commit: none begun, or a read-only request's with no ORM changes.
+
+    A GET's or HEAD's session runs in autocommit mode (`RequestSessionConfig`): its statements are
+    committed as they run, and its ORM-level commit would only flush (nothing) and fire events.
+    """
+    if not session.in_transaction():
+        return False
+    if scope.get("method") not in _READ_ONLY_METHODS:
+        return True
+    return bool(session.new or session.dirty or session.deleted)
 
 
 def request_db_session(scope: Scope) -> AsyncSession:

@@ -6,6 +6,7 @@ import re
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+import asyncpg
 import structlog
 from advanced_alchemy.exceptions import (
     AdvancedAlchemyError,
@@ -190,11 +191,15 @@ def _from_database_error(exc: BaseException) -> Response[dict[str, Any]]:
     return _problem(HTTPStatus.INTERNAL_SERVER_ERROR, "An unexpected error occurred.")
 
 
+_DATABASE_ERRORS = (RepositoryError, AdvancedAlchemyError, sa_exc.SQLAlchemyError, asyncpg.exceptions.PostgresError)
+"""asyncpg's own errors come from the reads run on the driver (`app.lib.driver`)."""
+
+
 def problem_details_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     """Answer any exception as problem details, with no stack trace, SQL or secret in the body."""
     if isinstance(exc, HTTPException):
         return _from_http_exception(exc)
-    if isinstance(exc, (RepositoryError, AdvancedAlchemyError, sa_exc.SQLAlchemyError)):
+    if isinstance(exc, _DATABASE_ERRORS):
         return _from_database_error(exc)
     if _is_connection_failure(exc):
         return _from_database_error(exc)

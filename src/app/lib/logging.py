@@ -75,6 +75,6 @@ def configure_logging(settings: AppSettings) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # litestar-saq's heartbeat thread reports its own event loop closing at every shutdown as a crash.
     logging.getLogger("litestar_saq.heartbeat").setLevel(logging.CRITICAL)
-    for name in ("uvicorn", "uvicorn.error", "granian", "litestar"):
+    for name in ("uvicorn", "uvicorn.error", "granian", "_granian", "litestar"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 import uuid
@@ -19,6 +20,7 @@ REQUEST_ID_HEADER = "x-request-id"
 REQUEST_ID_HEADER_BYTES = REQUEST_ID_HEADER.encode()
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 logger = structlog.get_logger("app.request")
+_REQUESTS = logging.getLogger("app.request")
 
 
 def _request_id(scope: Scope) -> str:
@@ -52,11 +54,12 @@ async def serve_logged(app: ASGIApp, scope: Scope, receive: Receive, send: Send)
     try:
         await app(scope, receive, send_with_request_id)
     finally:
-        logger.info(
-            "request",
-            method=scope.get("method"),
-            path=scope["path"],
-            status=status,
-            duration_ms=round((time.perf_counter() - started) * 1000, 2),
-        )
+        if _REQUESTS.isEnabledFor(logging.INFO):  # structlog would build the event only to drop it
+            logger.info(
+                "request",
+                method=scope.get("method"),
+                path=scope["path"],
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            )
         structlog.contextvars.unbind_contextvars("request_id")

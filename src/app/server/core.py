@@ -21,6 +21,13 @@ async def connect_queues() -> None:
         await queue.connect()
 
 
+def log_stopped() -> None:
+    """The last word of a server process that stopped cleanly (after its requests and its lifespan)."""
+    import structlog
+
+    structlog.get_logger("app").info("application stopped")
+
+
 class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
     def on_cli_init(self, cli: Group) -> None:
         from app.server.cli import register_commands
@@ -44,6 +51,7 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
         from app.domain.books.controllers import BookController, ImportController
         from app.domain.books.imports import ImportService
         from app.domain.books.services import BookService
+        from app.domain.books.views import BookViews
         from app.domain.system.controllers import SystemController
         from app.domain.tags.controllers import TagController
         from app.domain.tags.services import TagService
@@ -85,6 +93,7 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
         # Requests no route matches: the single-page app's files and pages, else the 404 problem.
         app_config.exception_handlers[HTTP_404_NOT_FOUND] = spa_not_found_handler(settings.app.web_dist_dir)
         app_config.on_startup.insert(0, connect_queues)
+        app_config.on_shutdown.append(log_stopped)
         app_config.middleware[:0] = [
             auth_rate_limit_middleware,
             session_middleware(),
@@ -99,6 +108,7 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
             {
                 "AuthorService": AuthorService,
                 "BookService": BookService,
+                "BookViews": BookViews,
                 "ImportService": ImportService,
                 "TagService": TagService,
                 "FilterTypes": FilterTypes,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.base import UUIDv7AuditBase
@@ -7,14 +8,19 @@ from advanced_alchemy.mixins import SlugKey
 from advanced_alchemy.types import FileObject, StoredObject
 from sqlalchemy import (
     CheckConstraint,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    case,
+    func,
+    type_coerce,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column, relationship
 
 from app.db.models.author import Author
 from app.db.models.book_tag import book_tag
@@ -63,8 +69,23 @@ class Book(UUIDv7AuditBase, SlugKey):
         return cover_url(self.id, self.cover)
 
 
+COVER_VERSION_LENGTH = 16
+
+
 def cover_url(book_id: UUID, cover: FileObject | None) -> str | None:
     """Where a book's cover is served, versioned by its content so caches never show a stale image."""
     if cover is None:
         return None
-    return f"/api/books/{book_id}/cover?v={(cover.checksum or '')[:16]}"
+    return versioned_cover_url(book_id, (cover.checksum or "")[:COVER_VERSION_LENGTH])
+
+
+def versioned_cover_url(book_id: UUID, version: str | None) -> str | None:
+    """`cover_url` from the version `cover_version` reads in SQL (None: no cover)."""
+    return None if version is None else f"/api/books/{book_id}/cover?v={version}"
+
+
+def cover_version(cover: ColumnElement[Any] | InstrumentedAttribute[Any]) -> ColumnElement[str | None]:
+    """In SQL, the version `cover_url` puts in the URL; NULL for no cover (SQL NULL or JSON null)."""
+    document = type_coerce(cover, JSONB)
+    checksum = func.coalesce(document["checksum"].astext, "")
+    return case((func.jsonb_typeof(document) == "object", func.left(checksum, COVER_VERSION_LENGTH)), else_=None)

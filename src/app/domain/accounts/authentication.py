@@ -28,7 +28,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from app.db import models as m
-from app.lib.asgi import SESSION_COOKIE, bearer_token
+from app.lib.asgi import AUTH_PATH_PREFIX, SESSION_COOKIE, bearer_token, has_cookie
 from app.lib.crypt import token_digest
 from app.lib.database import end_lookups, get_alchemy_config, lookup_db_session, request_db_session
 from app.lib.precompiled import bound_values, full_row, insert_columns, precompiled
@@ -163,6 +163,25 @@ def current_session_id(connection: ASGIConnection[Any, Any, Any, Any]) -> str | 
     return connection.cookies.get(SESSION_COOKIE)
 
 
+class CookieSessionMiddleware(SessionMiddleware[UserSessionBackend]):
+    """Litestar's session middleware, skipped by requests that can neither have nor start a session.
+
+    Only a request carrying the session cookie has a session to load, and only `/api/auth/*` starts
+    one (sign-up, sign-in); every other request (anonymous, or by API token) passes straight through,
+    with no session in its scope, which authentication reads as "not signed in by cookie".
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == ScopeType.HTTP
+            and not scope["path"].startswith(AUTH_PATH_PREFIX)
+            and not has_cookie(scope, SESSION_COOKIE)
+        ):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def session_middleware() -> DefineMiddleware:
     """Litestar's session middleware on the database-backed backend: `HttpOnly`, `SameSite=Lax`,
     `Secure` in production, expiring after `SESSION_MAX_AGE` seconds without use."""
@@ -177,7 +196,7 @@ def session_middleware() -> DefineMiddleware:
         exclude=["^/health$", "^/schema"],
     )
     backend = UserSessionBackend(config=config, alchemy_config=get_alchemy_config(), model=m.UserSession)
-    return DefineMiddleware(SessionMiddleware, backend=backend)
+    return DefineMiddleware(CookieSessionMiddleware, backend=backend)
 
 
 def _renew_interval(lifetime: timedelta) -> timedelta:

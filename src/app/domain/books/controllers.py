@@ -21,6 +21,7 @@ from app.domain.books.covers import MAX_COVER_BYTES
 from app.domain.books.deps import book_dependencies, import_dependencies
 from app.domain.books.imports import MAX_IMPORT_BYTES, ImportService, upload_chunks
 from app.domain.books.services import BookService
+from app.domain.books.views import BookViews
 from app.lib.errors import ConflictError
 from app.lib.jobs import enqueue_after_commit
 from app.lib.schema import paginated
@@ -49,14 +50,14 @@ class BookController(Controller):
     @get("/", operation_id="ListBooks", summary="List books")
     async def list_books(
         self,
-        books_service: BookService,
+        book_views: BookViews,
         filters: Annotated[list[FilterTypes], Dependency(skip_validation=True)],
         author_id: Annotated[UUID | None, Parameter(query="authorId", description="Only this author's books")] = None,
         tag: Annotated[
             str | None, Parameter(query="tag", max_length=100, description="Only books with this tag slug")
         ] = None,
     ) -> OffsetPagination[s.Book]:
-        rows, total = await books_service.list_views(filters, author_id=author_id, tag=tag)
+        rows, total = await book_views.page(filters, author_id=author_id, tag=tag)
         return paginated([s.Book.from_row(row) for row in rows], total, filters)
 
     @post(
@@ -87,8 +88,8 @@ class BookController(Controller):
         )
 
     @get("/{book_id:str}", operation_id="GetBook", summary="Get a book")
-    async def get_book(self, books_service: BookService, book_id: UUID) -> s.Book:
-        return s.Book.from_row(await books_service.get_view(book_id))
+    async def get_book(self, book_views: BookViews, book_id: UUID) -> s.Book:
+        return s.Book.from_row(await book_views.one(book_id))
 
     @get("/by-slug/{slug:str}", operation_id="GetBookBySlug", summary="Get a book by slug")
     async def get_book_by_slug(self, books_service: BookService, slug: str) -> s.Book:

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import Row
 
 from app.db import models as m
 from app.domain.tags.schemas import TagRef
 from app.lib import validation as v
+from app.lib.driver import Columns
 from app.lib.schema import CamelizedBaseStruct, PatchStruct
 
 MAX_TAGS_PER_BOOK = 50
@@ -36,24 +36,27 @@ class Book(CamelizedBaseStruct):
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> Book:
+    def from_row(cls, row: Columns) -> Book:
         """A book read by `app.domain.books.views` (one row: the book, its author's name and slug, its tags)."""
+        book_id = row["id"]
         return cls(
-            id=row.id,
-            title=row.title,
-            slug=row.slug,
-            isbn=row.isbn,
-            published_year=row.published_year,
-            description=row.description,
-            author=AuthorRef(id=row.author_id, name=row.author_name, slug=row.author_slug),
+            id=book_id,
+            title=row["title"],
+            slug=row["slug"],
+            isbn=row["isbn"],
+            published_year=row["published_year"],
+            description=row["description"],
+            author=AuthorRef(id=row["author_id"], name=row["author_name"], slug=row["author_slug"]),
             tags=[
                 TagRef(id=tag_id, name=name, slug=slug)
-                for tag_id, name, slug in zip(row.tag_ids or (), row.tag_names or (), row.tag_slugs or (), strict=True)
+                for tag_id, name, slug in zip(
+                    row["tag_ids"] or (), row["tag_names"] or (), row["tag_slugs"] or (), strict=True
+                )
             ],
-            cover_url=m.cover_url(row.id, row.cover),
-            created_by=row.created_by,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
+            cover_url=m.versioned_cover_url(book_id, row["cover_version"]),
+            created_by=row["created_by"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
         )
 
     @classmethod

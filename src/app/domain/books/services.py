@@ -1,26 +1,21 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.exceptions import IntegrityError as AdvancedAlchemyIntegrityError
-from advanced_alchemy.exceptions import NotFoundError
-from advanced_alchemy.filters import StatementFilter
-from advanced_alchemy.repository import DEFAULT_ERROR_MESSAGE_TEMPLATES
 from litestar.exceptions import NotFoundException, ValidationException
-from sqlalchemy import Row, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import models as m
 from app.domain.accounts.guards import ensure_owner_or_superuser
-from app.domain.books import views
 from app.domain.books.covers import cover_file
 from app.domain.tags.services import TagService
 from app.lib.errors import ConflictError, violated_constraint
-from app.lib.services import PAGE_ATTEMPTS, SluggedService, SlugRepository
+from app.lib.services import SluggedService, SlugRepository
 
 BOOK_LOAD = (joinedload(m.Book.author), selectinload(m.Book.tags))
 ISBN_CONSTRAINT = "uq_book_isbn"
@@ -44,46 +39,9 @@ class BookRepository(SlugRepository[m.Book]):
     slug_fallback = "book"
     loader_options = list(BOOK_LOAD)
 
-    async def view(self, book_id: UUID) -> Row[Any] | None:
-        """One book as the API shows it (see `views`), or None."""
-        connection = await self.session.connection()
-        return (await connection.execute(views.BY_ID, {"book_id": book_id})).one_or_none()
-
-    async def views_and_count(
-        self, filters: Sequence[StatementFilter], *, author_id: UUID | None = None, tag: str | None = None
-    ) -> tuple[list[Row[Any]], int]:
-        """The page of books the filters select, as the API shows them, and how many books they match.
-
-        `author_id` keeps one author's books, `tag` (a tag slug) the books with that tag.
-        """
-        page, count, values = views.listing(filters, author_id=author_id, tag=tag)
-        connection = await self.session.connection()
-        total = 0
-        for _ in range(PAGE_ATTEMPTS):
-            rows = (await connection.execute(page, values)).all()
-            if rows:
-                return list(rows), rows[0].total
-            # No rows, so no count: ask for it alone, and read the page again if rows arrived meanwhile.
-            total = (await connection.execute(count, values)).scalar_one()
-            if total <= values.get("offset", 0):
-                break
-        return [], total
-
 
 class BookService(SluggedService[m.Book]):
     repository_type = BookRepository
-
-    async def get_view(self, book_id: UUID) -> Row[Any]:
-        """One book as the API shows it; `NotFoundError` (404) when there is none."""
-        row = await self.repository.view(book_id)
-        if row is None:
-            raise NotFoundError(detail=str(DEFAULT_ERROR_MESSAGE_TEMPLATES["not_found"]))
-        return row
-
-    async def list_views(
-        self, filters: Sequence[StatementFilter], *, author_id: UUID | None, tag: str | None
-    ) -> tuple[list[Row[Any]], int]:
-        return await self.repository.views_and_count(filters, author_id=author_id, tag=tag)
 
     async def _author(self, author_id: UUID) -> m.Author:
         author = await self.repository.session.get(m.Author, author_id)

@@ -4,21 +4,31 @@ The tags come aggregated into arrays (ordered by name) by a lateral subquery, so
 is one statement and so is a page of books (its rows carry the count), whatever the page size.
 A page is chosen first among book ids alone (an index-only scan in the default order, however deep
 the page), and only its rows are joined to their authors and tags.
-Rows carry plain columns, not ORM objects: reads skip the identity map and the loader machinery.
-`BY_ID` is built once, so its SQL is compiled and its cache key computed only once per process.
+Rows carry plain columns, not ORM objects, and the statements are compiled once for the driver
+(`app.lib.driver`): reads skip SQLAlchemy's execution and result machinery as well as the ORM's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from advanced_alchemy.exceptions import NotFoundError
 from advanced_alchemy.filters import LimitOffset, OrderBy, StatementFilter
+from advanced_alchemy.repository import DEFAULT_ERROR_MESSAGE_TEMPLATES
 from sqlalchemy import ColumnElement, Select, bindparam, func, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from app.db import models as m
+from app.lib import driver
+from app.lib.driver import DriverQuery, driver_query
+from app.lib.services import PAGE_ATTEMPTS
+
+if TYPE_CHECKING:
+    from litestar.types import Scope
+
+    from app.lib.driver import Columns
 
 _tags = (
     select(
@@ -31,6 +41,15 @@ _tags = (
     .lateral("book_tags")
 )
 
+
+def _compiled(statement: Select[Any]) -> DriverQuery:
+    query = driver_query(statement)
+    if query is None:
+        msg = f"book reads must compile to plain SQL: {statement}"
+        raise TypeError(msg)
+    return query
+
+
 _COLUMNS = (
     m.Book.id,
     m.Book.title,
@@ -38,7 +57,7 @@ _COLUMNS = (
     m.Book.isbn,
     m.Book.published_year,
     m.Book.description,
-    m.Book.cover,
+    m.cover_version(m.Book.cover).label("cover_version"),
     m.Book.created_by,
     m.Book.created_at,
     m.Book.updated_at,
@@ -50,7 +69,7 @@ _COLUMNS = (
     _tags.c.tag_slugs,
 )
 
-BY_ID: Select[Any] = (
+BY_ID = _compiled(
     select(*_COLUMNS)
     .select_from(m.Book)
     .join(m.Author, m.Author.id == m.Book.author_id)
@@ -67,18 +86,18 @@ _TAGGED = (
     .scalar_subquery()
 )
 _MAX_SHAPES = 256
-_shapes: dict[tuple[Any, ...], tuple[Select[Any], Select[Any]]] = {}
+_shapes: dict[tuple[Any, ...], tuple[DriverQuery, DriverQuery]] = {}
 
 
 def listing(
     filters: Sequence[StatementFilter], *, author_id: UUID | None, tag: str | None
-) -> tuple[Select[Any], Select[Any], dict[str, Any]]:
+) -> tuple[DriverQuery, DriverQuery, dict[str, Any]]:
     """The statement for the page of books the list filters select (each row with `total`, the count
     of every book they match), the count alone (for a page without rows), and the values to run both with.
 
     Statements are kept by shape (the filters apart from the page, whether an author or a tag is
     asked for): the page, the author and the tag are bound values, so the catalogue's pages reuse one
-    statement each way they are ordered, and SQLAlchemy skips rebuilding and re-keying it.
+    statement each way they are ordered, built and compiled once.
     """
     values: dict[str, Any] = {"author_id": author_id, "tag": tag}
     shaping: list[StatementFilter] = []
@@ -101,7 +120,7 @@ def listing(
 
 def _build(
     filters: Sequence[StatementFilter], *, paged: bool, by_author: bool, by_tag: bool
-) -> tuple[Select[Any], Select[Any]]:
+) -> tuple[DriverQuery, DriverQuery]:
     chosen: Select[Any] = select(m.Book.id)
     count: Select[Any] = select(func.count()).select_from(m.Book)
     conditions: list[ColumnElement[bool]] = []
@@ -129,4 +148,43 @@ def _build(
     for item in filters:
         if isinstance(item, OrderBy):
             page = item.append_to_statement(page, m.Book)
-    return page, count
+    return _compiled(page), _compiled(count)
+
+
+class BookViews:
+    """Books as the API shows them, read through the driver (`app.lib.driver`): the catalogue's read side.
+
+    Handlers that only read books take this instead of `BookService`: a service builds its repository
+    and an ORM session on every request, and a read needs neither.
+    """
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    async def one(self, book_id: UUID) -> Columns:
+        """One book; `NotFoundError` (404) when there is none."""
+        async with driver.reading(self.scope) as connection:
+            row = await driver.fetch_row(connection, BY_ID, {"book_id": book_id})
+        if row is None:
+            raise NotFoundError(detail=str(DEFAULT_ERROR_MESSAGE_TEMPLATES["not_found"]))
+        return row
+
+    async def page(
+        self, filters: Sequence[StatementFilter], *, author_id: UUID | None = None, tag: str | None = None
+    ) -> tuple[list[Columns], int]:
+        """The page of books the filters select, and how many books they match.
+
+        `author_id` keeps one author's books, `tag` (a tag slug) the books with that tag.
+        """
+        page, count, values = listing(filters, author_id=author_id, tag=tag)
+        total = 0
+        async with driver.reading(self.scope) as connection:
+            for _ in range(PAGE_ATTEMPTS):
+                rows = await driver.fetch_rows(connection, page, values)
+                if rows:
+                    return rows, rows[0]["total"]
+                # No rows, so no count: ask for it alone, and read the page again if rows arrived meanwhile.
+                total = await driver.fetch_value(connection, count, values)
+                if total <= values.get("offset", 0):
+                    break
+        return [], total

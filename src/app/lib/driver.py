@@ -1,0 +1,126 @@
+"""Hot reads run on the driver: a SELECT compiled once to asyncpg's SQL, run on a pooled asyncpg connection.
+
+For the catalogue's most frequent reads, SQLAlchemy's work around the statement (an ORM session,
+a Connection, the execution context, result processing, row objects) costs several times the CPU
+asyncpg spends running it. These statements return plain columns that need no conversion, so they
+go to asyncpg directly, with its own prepared-statement cache, and return `asyncpg.Record` rows
+(read by column name). The connection is the request session's when it already has one (its
+transaction included); otherwise one is taken from the same pool for the reads alone and given
+back at once, as an autocommit read would be.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.util.concurrency import greenlet_spawn
+
+from app.lib.database import get_alchemy_config
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+
+    import asyncpg
+    from litestar.types import Scope
+    from sqlalchemy import Select
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+_DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
+
+
+_observers: list[Callable[[str], None]] = []
+
+
+@contextmanager
+def observing(callback: Callable[[str], None]) -> Iterator[None]:
+    """Call `callback` with every statement run here meanwhile (the SQL counts of tests and benchmarks)."""
+    _observers.append(callback)
+    try:
+        yield
+    finally:
+        _observers.remove(callback)
+
+
+def _observe(query: DriverQuery) -> None:
+    for callback in _observers:
+        callback(query.sql)
+
+
+class Columns(Protocol):
+    """A row read by column name (an `asyncpg.Record`)."""
+
+    def __getitem__(self, name: str, /) -> Any: ...
+
+
+@dataclass(frozen=True)
+class DriverQuery:
+    """A statement's SQL with `$n` placeholders, and the bind values it was built with, in order."""
+
+    sql: str
+    names: tuple[str, ...]
+    built_with: tuple[Any, ...]
+
+    def arguments(self, values: Mapping[str, Any]) -> list[Any]:
+        """The positional arguments: `values` where given, else the values the statement was built with."""
+        return [values.get(name, default) for name, default in zip(self.names, self.built_with, strict=True)]
+
+
+def driver_query(statement: Select[Any]) -> DriverQuery | None:
+    """`statement` compiled for asyncpg, or None when it cannot be (parameters expanded at run time)."""
+    compiled = statement.compile(dialect=_DIALECT)
+    if compiled.post_compile_params or compiled.positiontup is None:
+        return None
+    names = tuple(compiled.positiontup)
+    params = compiled.params
+    return DriverQuery(sql=str(compiled), names=names, built_with=tuple(params[name] for name in names))
+
+
+async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
+    """The asyncpg connection under `session` (checked out, and a transaction begun if the bind has one)."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
+    return driver
+
+
+@asynccontextmanager
+async def reading(scope: Scope) -> AsyncIterator[asyncpg.Connection]:
+    """A connection for the request's reads: its session's if it has one, else a pooled one meanwhile."""
+    config = get_alchemy_config()
+    session: AsyncSession | None = get_aa_scope_state(scope, config.session_scope_key)
+    if session is not None:
+        yield await driver_connection(session)
+        return
+    pool = config.get_engine().sync_engine.pool
+    pooled = await greenlet_spawn(pool.connect)
+    try:
+        yield cast("asyncpg.Connection", pooled.driver_connection)
+    except BaseException:
+        pooled.invalidate()  # interrupted mid-statement, or broken: never handed out again
+        raise
+    finally:
+        await greenlet_spawn(pooled.close)
+
+
+async def fetch_row(connection: asyncpg.Connection, query: DriverQuery, values: Mapping[str, Any]) -> Columns | None:
+    if _observers:
+        _observe(query)
+    row: Columns | None = await connection.fetchrow(query.sql, *query.arguments(values))  # type: ignore[no-untyped-call]
+    return row
+
+
+async def fetch_rows(connection: asyncpg.Connection, query: DriverQuery, values: Mapping[str, Any]) -> list[Columns]:
+    if _observers:
+        _observe(query)
+    rows: list[Columns] = await connection.fetch(query.sql, *query.arguments(values))
+    return rows
+
+
+async def fetch_value(connection: asyncpg.Connection, query: DriverQuery, values: Mapping[str, Any]) -> Any:
+    if _observers:
+        _observe(query)
+    return await connection.fetchval(query.sql, *query.arguments(values))  # type: ignore[no-untyped-call]
