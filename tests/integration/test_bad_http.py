@@ -231,7 +231,6 @@ FRAMING: dict[str, tuple[list[bytes], bytes, bool, set[int] | None]] = {
     "content-length-shorter-than-the-body": ([b"Content-Length: 9"], BODY, False, None),
     "declared-over-the-limit": ([b"Content-Length: %d" % (2 * MIB)], BODY, True, {413}),
     "chunked-with-a-bad-size": ([CHUNKED], b"zz\r\n" + BODY + b"\r\n0\r\n\r\n", False, None),
-    "chunked-and-content-length": ([b"Content-Length: 4", CHUNKED], chunk(BODY) + b"0\r\n\r\n", False, None),
     "chunked-never-finished": ([CHUNKED], b'5\r\n{"nam', True, None),
     "chunked-over-the-limit": ([CHUNKED], chunk(b" " * 64 * 1024) * 20 + b"0\r\n\r\n", False, {413}),
     "unknown-transfer-encoding": ([b"Transfer-Encoding: gzip"], BODY, True, None),
@@ -248,3 +247,24 @@ async def test_bodies_with_lying_framing_are_refused_and_write_nothing(server: S
 
     await asyncio.to_thread(assert_answered_cleanly, server, raw, statuses, sent=data)
     assert await author_count() == 0
+
+
+async def test_a_body_framed_both_ways_is_refused_or_read_by_its_chunks(server: Server, token: str) -> None:
+    """RFC 9112 (6.3): with both headers, Transfer-Encoding overrides Content-Length, or the request is refused.
+
+    Read by its Content-Length (4 bytes), the body would be a fragment of the chunked one: what a
+    request-smuggling attack relies on. The app refuses when it sees both headers; granian (hyper)
+    drops the Content-Length and reads the chunks, which the RFC allows too.
+    """
+    data = post_json(chunk(BODY) + b"0\r\n\r\n", b"Content-Length: 4", CHUNKED, token=token)
+
+    raw = await asyncio.to_thread(exchange, server, data, half_close=False)
+
+    response = first_response(raw)
+    assert response is not None
+    if response.status == 201:
+        assert json.loads(response.body)["name"] == "Framed"
+        assert await author_count() == 1
+    else:
+        await asyncio.to_thread(assert_answered_cleanly, server, raw, sent=data)
+        assert await author_count() == 0

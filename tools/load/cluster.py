@@ -158,11 +158,11 @@ class Cluster:
 
 def _start_web(number: int, env: dict[str, str], log_dir: Path) -> Server:
     port = free_port()
-    return start_server(f"web-{number}", folio_command("uvicorn", port), {**env, "PORT": str(port)}, log_dir, "uvicorn")
+    return start_server(f"web-{number}", folio_command("granian", port), {**env, "PORT": str(port)}, log_dir, "granian")
 
 
 def start_cluster(env: dict[str, str], log_dir: Path, *, servers: int = 2, workers: int = 2) -> Cluster:
-    """`servers` web processes (uvicorn, one process each, on free ports), started side by side, then
+    """`servers` web processes (`app run`: granian, one process each, on free ports), started side by side, then
     `workers` SAQ workers; returns once every web process answers `/health`.
 
     The web processes come first: their `/health` answers once the queue's tables exist. Two workers

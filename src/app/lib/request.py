@@ -1,11 +1,13 @@
-"""The request class: a JSON body must be declared as JSON and be decodable, else a 4xx."""
+"""The request class: a body must be framed unambiguously and arrive whole, and a JSON body must be
+declared as JSON and be decodable, else a 4xx."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from litestar import Request
-from litestar.exceptions import HTTPException, SerializationException
+from litestar.exceptions import ClientException, HTTPException, InternalServerException, SerializationException
 from litestar.status_codes import HTTP_415_UNSUPPORTED_MEDIA_TYPE
 
 
@@ -15,6 +17,21 @@ def is_json_media_type(content_type: str) -> bool:
 
 
 class JsonCheckedRequest(Request[Any, Any, Any]):
+    async def stream(self) -> AsyncGenerator[bytes, None]:
+        """The body's chunks; 400 when its framing is ambiguous or it ends before it is complete.
+
+        A request with both `Content-Length` and `Transfer-Encoding` is refused as RFC 9112 (6.3)
+        allows: it is how requests are smuggled past proxies. A body cut short (the client stopped
+        sending, or its chunked framing broke) is the client's error; Litestar calls it a 500.
+        """
+        if "content-length" in self.headers and "transfer-encoding" in self.headers:
+            raise ClientException(detail="The request has both Content-Length and Transfer-Encoding.")
+        try:
+            async for chunk in super().stream():
+                yield chunk
+        except InternalServerException as exc:  # Litestar's "client disconnected prematurely"
+            raise ClientException(detail="The request body ended before it was complete.") from exc
+
     async def json(self) -> Any:
         """The decoded body: 415 when labelled with another media type, 400 when it cannot be decoded."""
         content_type = self.headers.get("content-type")

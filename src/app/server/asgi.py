@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING
 
 from litestar import Litestar
 
+from app.lib.body_drain import serve_draining
 from app.lib.request_logging import serve_logged
 
 if TYPE_CHECKING:
@@ -11,10 +12,14 @@ if TYPE_CHECKING:
 
 
 class FolioApp(Litestar):
-    """Litestar, with every HTTP request logged and given a request id before anything else runs."""
+    """Litestar, with every HTTP request logged and given a request id before anything else runs, and
+    the unread rest of a request body read after an early answer (`app.lib.body_drain`)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
-        await serve_logged(super().__call__, scope, receive, send)
+        await serve_logged(self._serve_draining, scope, receive, send)
+
+    async def _serve_draining(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await serve_draining(super().__call__, scope, receive, send)
 
 
 def create_app() -> Litestar:
