@@ -19,6 +19,9 @@ from tests.support.databases import drop_test_database, prepare_test_database
 
 os.environ.setdefault("APP_ENV", "dev")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# Each pytest worker's app, and every server and worker process a test starts, shares one PostgreSQL
+# (100 connections): pools keep what they opened, so the production default of 20 each is too many.
+os.environ.setdefault("DB_POOL_SIZE", "8")
 # Mail goes out through the real `file` backend, into a directory of this test process's own.
 TEST_EMAIL_DIR = Path(tempfile.gettempdir()) / f"folio-test-emails-{os.getpid()}"
 os.environ["EMAIL_BACKEND"] = "file"

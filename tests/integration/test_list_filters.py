@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.integration.catalogue import assert_problem, create_author
+from tests.integration.catalogue import assert_problem, create_author, create_book
 
 
 async def test_ids_selects_those_records(client):
@@ -17,6 +17,18 @@ async def test_ids_selects_those_records(client):
 
     assert listed.status_code == 200, listed.text
     assert [author["id"] for author in listed.json()["items"]] == [first["id"]]
+
+
+async def test_ids_selects_those_books(client):
+    author = await create_author(client, "Ted Chiang")
+    wanted = [await create_book(client, author["id"], f"Story {n}") for n in range(3)]
+    await create_book(client, author["id"], "Not Wanted")
+
+    listed = await client.get("/api/books", params={"ids": [book["id"] for book in wanted], "orderBy": "title"})
+
+    assert listed.status_code == 200, listed.text
+    assert [book["title"] for book in listed.json()["items"]] == ["Story 0", "Story 1", "Story 2"]
+    assert listed.json()["total"] == 3
 
 
 @pytest.mark.parametrize("value", ["", "abc", "1"])

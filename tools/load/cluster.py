@@ -85,6 +85,9 @@ def app_env(database: BenchDatabase, files_dir: Path, **extra: str) -> dict[str,
         "LOG_LEVEL": "WARNING",
         "LOG_FORMAT": "json",
         "PYTHONUNBUFFERED": "1",
+        # Four processes on one PostgreSQL (100 connections by default, shared with whatever else
+        # runs on it, tests included): 10 each is plenty for this load.
+        "DB_POOL_SIZE": os.environ.get("LOAD_DB_POOL_SIZE", "10"),
     }
     env.update(extra)
     return env

@@ -30,9 +30,10 @@ R = TypeVar("R")
 ARGON2_MEMORY_KIB = 19 * 1024
 ARGON2_TIME_COST = 2
 ARGON2_PARALLELISM = 1
-_HASHING_SLOTS = threading.BoundedSemaphore(max(1, (os.cpu_count() or 1) - 1))
+HASHING_THREADS = max(1, (os.cpu_count() or 1) - 1)
 """Hashes run at once: one core is always left to the event loop, so a burst of sign-ins cannot stall
 every other request (it queues the sign-ins instead; tools/bench's login storm measures this)."""
+_HASHING_SLOTS = threading.BoundedSemaphore(HASHING_THREADS)
 
 
 @lru_cache(maxsize=1)

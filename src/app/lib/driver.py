@@ -69,14 +69,15 @@ class DriverQuery:
         return [values.get(name, default) for name, default in zip(self.names, self.built_with, strict=True)]
 
 
-def driver_query(statement: Select[Any]) -> DriverQuery | None:
-    """`statement` compiled for asyncpg, or None when it cannot be (parameters expanded at run time)."""
+def driver_query(statement: Select[Any]) -> DriverQuery:
+    """`statement` compiled for asyncpg; an `IN` list it was built with becomes one parameter per value."""
     compiled = statement.compile(dialect=_DIALECT)
-    if compiled.post_compile_params or compiled.positiontup is None:
-        return None
-    names = tuple(compiled.positiontup)
-    params = compiled.params
-    return DriverQuery(sql=str(compiled), names=names, built_with=tuple(params[name] for name in names))
+    if compiled.post_compile_params:
+        expanded = compiled.construct_expanded_state(compiled.params)
+        sql, names, params = expanded.statement, tuple(expanded.positiontup or ()), expanded.parameters
+    else:
+        sql, names, params = str(compiled), tuple(compiled.positiontup or ()), compiled.params
+    return DriverQuery(sql=sql, names=names, built_with=tuple(params[name] for name in names))
 
 
 async def driver_connection(session: AsyncSession) -> asyncpg.Connection:

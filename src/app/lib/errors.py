@@ -69,6 +69,7 @@ def _is_connection_failure(exc: BaseException) -> bool:
                 asyncpg.exceptions.CannotConnectNowError,
                 asyncpg.exceptions.AdminShutdownError,
                 asyncpg.exceptions.CrashShutdownError,
+                asyncpg.exceptions.InsufficientResourcesError,  # e.g. too many connections already
             ),
         ):
             return True
