@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, ClassVar, Literal
 
 import httpx
 import psutil
@@ -119,8 +119,39 @@ def floor_env(database_url: str) -> dict[str, str]:
     return tools_env(FLOOR_DATABASE_URL=database_url, PYTHONUNBUFFERED="1")
 
 
+class LoggedChild:
+    """A child process in a process group of its own, its output going to a log file.
+
+    For the dataclasses below, which give it `process`, `log_path` and `_log`.
+    """
+
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    _log: IO[bytes] | None
+    stop_timeout: ClassVar[float] = STOP_TIMEOUT
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def log_tail(self, characters: int = 4000) -> str:
+        return self.log_path.read_text(errors="replace")[-characters:]
+
+    def stop(self) -> None:
+        """SIGTERM to the child's process group, SIGKILL if it is still there after `stop_timeout`."""
+        if self.alive():
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
 @dataclass
-class Server:
+class Server(LoggedChild):
     """A running server: its process group, URL and log file."""
 
     name: str
@@ -150,25 +181,6 @@ class Server:
             except psutil.NoSuchProcess:
                 continue
         return total
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def log_tail(self, characters: int = 4000) -> str:
-        return self.log_path.read_text(errors="replace")[-characters:]
-
-    def stop(self) -> None:
-        """SIGTERM to the server's own process group, SIGKILL if it is still there after STOP_TIMEOUT."""
-        if self.alive():
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
 
 
 class ServerStartError(RuntimeError):

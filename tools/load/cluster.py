@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, ClassVar
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -26,7 +25,7 @@ from sqlalchemy.engine import make_url
 from bench import bench_db
 from bench.bench_db import BenchDatabase
 from bench.children import PROJECT_ROOT
-from bench.servers import VENV_BIN, Server, ServerStartError, folio_command, free_port, start_server
+from bench.servers import VENV_BIN, LoggedChild, Server, ServerStartError, folio_command, free_port, start_server
 from data.dataset import Dataset
 
 TRUSTED_PROXY = "127.0.0.1"
@@ -94,7 +93,7 @@ def app_env(database: BenchDatabase, files_dir: Path, **extra: str) -> dict[str,
 
 
 @dataclass
-class Worker:
+class Worker(LoggedChild):
     """An `app workers run` process; output to a log file."""
 
     name: str
@@ -102,23 +101,7 @@ class Worker:
     log_path: Path
     _log: IO[bytes] | None = field(default=None, repr=False)
 
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def log_tail(self, characters: int = 4000) -> str:
-        return self.log_path.read_text(errors="replace")[-characters:]
-
-    def stop(self) -> None:
-        if self.alive():
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(WORKER_STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+    stop_timeout: ClassVar[float] = WORKER_STOP_TIMEOUT
 
 
 def start_worker(name: str, env: dict[str, str], log_dir: Path) -> Worker:
