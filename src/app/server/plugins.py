@@ -26,9 +26,13 @@ JOB_FUNCTIONS = (
 
 def _cron_jobs() -> list[CronJob]:
     from app.domain.accounts.jobs import delete_expired_credentials
+    from app.domain.books.jobs import requeue_stranded_imports
 
     cron = get_settings().queue.cleanup_cron
-    return [CronJob(delete_expired_credentials, cron=cron, timeout=300, retries=3)]
+    return [
+        CronJob(delete_expired_credentials, cron=cron, timeout=300, retries=3),
+        CronJob(requeue_stranded_imports, cron="* * * * *", timeout=60, retries=1),
+    ]
 
 
 @lru_cache(maxsize=1)

@@ -20,21 +20,14 @@ from app.domain.books import schemas as s
 from app.domain.books.covers import MAX_COVER_BYTES
 from app.domain.books.deps import book_dependencies, import_dependencies
 from app.domain.books.imports import MAX_IMPORT_BYTES, ImportService, upload_chunks
+from app.domain.books.jobs import import_job_key, import_job_options
 from app.domain.books.services import BookService
 from app.domain.books.views import BookViews
 from app.lib.errors import ConflictError
 from app.lib.jobs import enqueue_after_commit
 from app.lib.schema import paginated
-from app.lib.settings import get_settings
 
 MULTIPART_OVERHEAD = 64 * 1024
-
-
-def import_job_options() -> dict[str, int]:
-    """`IMPORT_JOB_TIMEOUT` and `IMPORT_JOB_HEARTBEAT`: an import beats its heartbeat after every batch,
-    so a killed worker's import is swept and retried within minutes (by default)."""
-    queue = get_settings().queue
-    return {"timeout": queue.import_job_timeout, "heartbeat": queue.import_job_heartbeat}
 
 
 @dataclass
@@ -195,7 +188,13 @@ class ImportController(Controller):
         book_import = await imports_service.create_import(
             data.file.filename, data.file.content_type, upload_chunks(data.file), owner_id=request.user.id
         )
-        enqueue_after_commit(request.scope, "import_catalogue", import_id=str(book_import.id), **import_job_options())
+        enqueue_after_commit(
+            request.scope,
+            "import_catalogue",
+            import_id=str(book_import.id),
+            key=import_job_key(book_import.id),
+            **import_job_options(),
+        )
         return Response(
             s.Import.from_model(book_import),
             status_code=HTTP_202_ACCEPTED,

@@ -312,6 +312,17 @@ async def give_up_import(import_id: UUID, message: str) -> None:
         await _set_status(import_id, "failed", message=message)
 
 
+async def queued_before(moment: datetime) -> list[UUID]:
+    """Imports still `queued` that were created before `moment`, oldest first."""
+    statement = (
+        select(m.BookImport.id)
+        .where(m.BookImport.status == "queued", m.BookImport.created_at < moment)
+        .order_by(m.BookImport.created_at)
+    )
+    async with get_alchemy_config().get_session() as session:
+        return list(await session.scalars(statement))
+
+
 async def _count_lines(file: Any) -> int:
     lines = 0
     async for chunk in stream_file(file):

@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import structlog
 from saq.job import Status
 from saq.types import Context
 
-from app.domain.books.imports import give_up_import, run_import
+from app.domain.books.imports import give_up_import, queued_before, run_import
+from app.lib.jobs import enqueue
+from app.lib.settings import get_settings
+
+STRANDED_AFTER = timedelta(minutes=2)
+"""How long an import may stay `queued` before its job is looked for again (it may never have been queued)."""
+logger = structlog.get_logger("app.jobs")
+
+
+def import_job_key(import_id: UUID | str) -> str:
+    """An import's job key: one job per import, so queueing it again never makes a second one."""
+    return f"import:{import_id}"
+
+
+def import_job_options() -> dict[str, int]:
+    """`IMPORT_JOB_TIMEOUT` and `IMPORT_JOB_HEARTBEAT`: an import beats its heartbeat after every batch,
+    so a killed worker's import is swept and retried within minutes (by default)."""
+    queue = get_settings().queue
+    return {"timeout": queue.import_job_timeout, "heartbeat": queue.import_job_heartbeat}
 
 
 async def import_catalogue(ctx: Context, *, import_id: str) -> dict[str, Any]:
@@ -29,6 +49,25 @@ async def import_catalogue(ctx: Context, *, import_id: str) -> dict[str, Any]:
         "skipped": book_import.skipped,
         "failed": book_import.failed,
     }
+
+
+async def requeue_stranded_imports(ctx: Context) -> dict[str, int]:
+    """Cron job: queue the job of every import left `queued` for `STRANDED_AFTER` without one.
+
+    An upload is committed first and its job queued after the commit, so a database or queue failure
+    in between leaves the import with no job. Queueing under the import's own key is a no-op for an
+    import whose job is waiting or running, so this only ever brings back the lost ones.
+    """
+    queue = ctx["queue"]
+    requeued = 0
+    for import_id in await queued_before(datetime.now(UTC) - STRANDED_AFTER):
+        job = await enqueue(
+            queue, "import_catalogue", import_id=str(import_id), key=import_job_key(import_id), **import_job_options()
+        )
+        if job is not None:
+            requeued += 1
+            logger.warning("import job queued again", import_id=str(import_id))
+    return {"requeued": requeued}
 
 
 async def fail_given_up_import(ctx: Context) -> None:
