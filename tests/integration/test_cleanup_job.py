@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from app.db import models as m
 from app.domain.accounts.jobs import delete_expired_credentials
+from app.domain.books.jobs import requeue_stranded_imports
 from app.lib import rate_limit
 from app.lib.database import get_alchemy_config
 from app.server.plugins import get_saq_plugin
@@ -60,11 +61,10 @@ async def test_expired_sessions_tokens_and_windows_are_deleted_and_live_ones_kep
     await get_alchemy_config().get_engine().dispose()
 
 
-def test_the_clean_up_runs_hourly_on_the_queue():
+def test_the_clean_up_runs_hourly_and_stranded_imports_are_looked_for_every_minute():
     [queue] = list(get_saq_plugin().config.queue_configs)
-    [cron] = list(queue.scheduled_tasks)
-    assert cron.cron == "0 * * * *"
-    assert cron.function is delete_expired_credentials
+    schedule = {cron.function: cron.cron for cron in queue.scheduled_tasks}
+    assert schedule == {delete_expired_credentials: "0 * * * *", requeue_stranded_imports: "* * * * *"}
 
 
 def test_a_worker_refuses_a_clean_up_schedule_that_is_not_cron() -> None:
