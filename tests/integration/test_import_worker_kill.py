@@ -28,7 +28,6 @@ from tests.support.db import on_app_loop, run_db, scalar
 from tests.support.processes import ManagedProcess, app_env, start_server, start_worker, wait_for_http
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,15 +39,6 @@ AUTHORS = 300
 HEARTBEAT = 3
 """`IMPORT_JOB_HEARTBEAT`: a job whose worker has not beaten for this long is stuck (swept and retried)."""
 FINISH_WITHIN = 120.0  # generous for busy CI machines; a passing run never waits this long
-
-
-@pytest.fixture
-def processes() -> Iterator[list[ManagedProcess]]:
-    """Servers and workers a test starts; any still running at the end are killed."""
-    started: list[ManagedProcess] = []
-    yield started
-    for process in started:
-        process.kill()
 
 
 @pytest.fixture

@@ -18,13 +18,11 @@ import httpx
 import pytest
 from saq.job import Status
 
-from app.server.plugins import get_saq_plugin
 from tests.conftest import TEST_DATABASE_URL
 from tests.support import accounts
 from tests.support.processes import ManagedProcess, app_env, free_port, start_server, start_worker, wait_for_http
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
     from saq import Job, Queue
@@ -37,21 +35,6 @@ RETRY_DELAY = 1.5
 resolution, so the delays it plans can be told apart."""
 LATENESS = 3.0
 """How much later than planned a retry may start on a busy machine (the worker polls every 0.5 s)."""
-
-
-@pytest.fixture
-def processes() -> Iterator[list[ManagedProcess]]:
-    started: list[ManagedProcess] = []
-    yield started
-    for process in started:
-        process.kill()
-
-
-@pytest.fixture
-async def queue() -> Queue:
-    queue = get_saq_plugin().get_queue("default")
-    await queue.connect()
-    return queue
 
 
 def worker_env(tmp_path: Path, **overrides: str) -> dict[str, str]:

@@ -13,7 +13,6 @@ from saq.job import Status
 from sqlalchemy.engine import make_url
 
 from app.lib.jobs import JOB_DEFAULTS, enqueue
-from app.server.plugins import get_saq_plugin
 from tests.conftest import TEST_DATABASE_URL
 from tests.support.processes import ManagedProcess, app_env, start_worker
 
@@ -34,14 +33,6 @@ WORKER_ENV = app_env(
     SAQ_SHUTDOWN_GRACE_PERIOD=str(GRACE_PERIOD),
     LOG_LEVEL="INFO",
 )
-
-
-@pytest.fixture(scope="module")
-async def queue() -> Queue:
-    """The app's own `default` queue (same DSN, same tables as the web app and the workers)."""
-    queue = get_saq_plugin().get_queue("default")
-    await queue.connect()
-    return queue
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""The request class: a body must be framed unambiguously and arrive whole, and a JSON body must be
-declared as JSON and be decodable, else a 4xx."""
+"""The request class: a body must arrive whole, and a JSON body must be declared as JSON and be
+decodable, else a 4xx."""
 
 from __future__ import annotations
 
@@ -18,14 +18,12 @@ def is_json_media_type(content_type: str) -> bool:
 
 class JsonCheckedRequest(Request[Any, Any, Any]):
     async def stream(self) -> AsyncGenerator[bytes, None]:
-        """The body's chunks; 400 when its framing is ambiguous or it ends before it is complete.
+        """The body's chunks; 400 when it ends before it is complete.
 
-        A request with both `Content-Length` and `Transfer-Encoding` is refused as RFC 9112 (6.3)
-        allows: it is how requests are smuggled past proxies. A body cut short (the client stopped
-        sending, or its chunked framing broke) is the client's error; Litestar calls it a 500.
+        A body cut short (the client stopped sending, or its chunked framing broke) is the client's
+        error; Litestar calls it a 500. (Framing itself is the server's: granian reads a request with
+        both `Content-Length` and `Transfer-Encoding` by its chunks, as RFC 9112 6.3 says.)
         """
-        if "content-length" in self.headers and "transfer-encoding" in self.headers:
-            raise ClientException(detail="The request has both Content-Length and Transfer-Encoding.")
         try:
             async for chunk in super().stream():
                 yield chunk

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable, Sequence
 from functools import cache
 from typing import Any, Generic, TypeVar
 
@@ -18,9 +19,10 @@ from app.lib.errors import ConflictError
 from app.lib.precompiled import bound_values, full_row, insert_columns, precompiled
 
 ModelT = TypeVar("ModelT", bound=Any)
+ItemT = TypeVar("ItemT")
 _SUFFIX_LENGTH = 6
 _SLUG_ATTEMPTS = 4
-PAGE_ATTEMPTS = 3
+_PAGE_ATTEMPTS = 3
 """Reads of an empty page whose count says rows arrived meanwhile, before the count is answered as is."""
 _PAGE_ONLY_OPTIONS = frozenset({"auto_expunge", "count_with_window_function", "order_by", "use_cache"})
 
@@ -44,31 +46,49 @@ def _insert_unless_slug_taken(model: type[Any]) -> Any:
     return select(model).from_statement(precompiled(statement, table, returning=True))
 
 
+async def page_with_total(
+    read_page: Callable[[], Awaitable[tuple[Sequence[ItemT], int]]],
+    read_count: Callable[[], Awaitable[int]],
+    offset: int,
+) -> tuple[list[ItemT], int]:
+    """A page and its total from one snapshot: `read_page` returns rows that carry the count.
+
+    A page with no rows carries no count; then the count is read alone, and when it says rows arrived
+    past `offset` in the meantime, the page is read again (a few times at most).
+    """
+    total = 0
+    for _ in range(_PAGE_ATTEMPTS):
+        items, total = await read_page()
+        if items:
+            return list(items), total
+        total = await read_count()
+        if total <= offset:
+            break
+    return [], total
+
+
 class OneSnapshotPages(SQLAlchemyAsyncRepositoryService[ModelT], Generic[ModelT]):
     """Lists whose page and `total` agree: both come from one statement, so from one snapshot.
 
     Two statements (a count, then the page) each see the rows committed before they start, so a write
     landing in between gave pages that contradict their total (a partial page of 20 with a total of
-    18) while others write. The page carries its count (a window function) instead. A page with no
-    rows carries no count; then the count is asked alone, and when it says rows arrived past this
-    page's offset in the meantime, the page is read again.
+    18) while others write. The page carries its count (a window function) instead; see
+    `page_with_total` for a page with no rows.
     """
 
     async def get_many_and_count(self, *filters: Any, **kwargs: Any) -> tuple[Any, int]:
         kwargs["count_with_window_function"] = True
         counted = [item for item in filters if not isinstance(item, LimitOffset | OrderBy)]
+        count_options = {key: value for key, value in kwargs.items() if key not in _PAGE_ONLY_OPTIONS}
         offset = next((item.offset for item in filters if isinstance(item, LimitOffset)), 0)
-        total = 0
-        for _ in range(PAGE_ATTEMPTS):
-            items, total = await super().get_many_and_count(*filters, **kwargs)
-            if items:
-                return items, total
-            total = await self.count(
-                *counted, **{key: value for key, value in kwargs.items() if key not in _PAGE_ONLY_OPTIONS}
-            )
-            if total <= offset:
-                break
-        return [], total
+
+        async def read_page() -> tuple[Sequence[Any], int]:
+            return await super(OneSnapshotPages, self).get_many_and_count(*filters, **kwargs)
+
+        async def read_count() -> int:
+            return await self.count(*counted, **count_options)
+
+        return await page_with_total(read_page, read_count, offset)
 
 
 class SlugRepository(SQLAlchemyAsyncSlugRepository[ModelT], Generic[ModelT]):

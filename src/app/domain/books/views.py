@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from app.db import models as m
 from app.lib import driver
 from app.lib.driver import DriverQuery, driver_query
-from app.lib.services import PAGE_ATTEMPTS
+from app.lib.services import page_with_total
 
 if TYPE_CHECKING:
     from litestar.types import Scope
@@ -169,14 +169,14 @@ class BookViews:
         `author_id` keeps one author's books, `tag` (a tag slug) the books with that tag.
         """
         page, count, values = listing(filters, author_id=author_id, tag=tag)
-        total = 0
         async with driver.reading(self.scope) as connection:
-            for _ in range(PAGE_ATTEMPTS):
+
+            async def read_page() -> tuple[list[Columns], int]:
                 rows = await driver.fetch_rows(connection, page, values)
-                if rows:
-                    return rows, rows[0]["total"]
-                # No rows, so no count: ask for it alone, and read the page again if rows arrived meanwhile.
-                total = await driver.fetch_value(connection, count, values)
-                if total <= values.get("offset", 0):
-                    break
-        return [], total
+                return rows, rows[0]["total"] if rows else 0
+
+            async def read_count() -> int:
+                total: int = await driver.fetch_value(connection, count, values)
+                return total
+
+            return await page_with_total(read_page, read_count, values.get("offset", 0))
