@@ -6,6 +6,7 @@ database access from `get_alchemy_config()`; nobody creates an engine or a sessi
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -24,6 +25,8 @@ from sqlalchemy.exc import DisconnectionError
 from app.lib.settings import get_settings
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from litestar import Response
     from litestar.datastructures import State
     from litestar.types import BeforeMessageSendHookHandler, HTTPResponseStartEvent, Message, Scope
@@ -173,6 +176,19 @@ async def end_lookups(scope: Scope) -> None:
     session: AsyncSession | None = get_aa_scope_state(scope, _LOOKUP_SESSION, pop=True)
     if session is not None:
         await session.close()
+
+
+@asynccontextmanager
+async def brief_session() -> AsyncIterator[AsyncSession]:
+    """A session outside any transaction, whose connection goes back to the pool when the block ends.
+
+    For what a request reads before slow work of its own (hashing a password): the request's session
+    would keep its connection all along, and a burst of sign-ins waiting for the hashing threads could
+    hold every connection of the pool. What it loaded stays readable after the block.
+    """
+    config = cast("RequestSessionConfig", get_alchemy_config())
+    async with config.lookup_session_maker()(bind=autocommit_engine()) as session:
+        yield session
 
 
 @lru_cache(maxsize=1)

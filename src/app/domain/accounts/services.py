@@ -12,6 +12,7 @@ from sqlalchemy import delete, select, update
 from app.db import models as m
 from app.domain.accounts.password_policy import password_problems
 from app.lib.crypt import hash_password, new_token, token_digest, verify_password
+from app.lib.database import brief_session
 from app.lib.errors import ConflictError
 
 API_TOKEN_PREFIX = "folio_"  # noqa: S105 - a public prefix, not a secret
@@ -29,6 +30,15 @@ def ensure_password_acceptable(password: str, email: str, field: str = "password
         )
 
 
+async def new_password_hash(password: str, email: str, field: str = "password") -> str:
+    """The hash of a password the policy accepts; a 400 naming `field` otherwise.
+
+    Callers hash before their first statement, so that no pooled connection waits on the hashing.
+    """
+    ensure_password_acceptable(password, email, field)
+    return await hash_password(password)
+
+
 class UserRepository(SQLAlchemyAsyncRepository[m.User]):
     model_type = m.User
 
@@ -36,50 +46,50 @@ class UserRepository(SQLAlchemyAsyncRepository[m.User]):
 class UserService(SQLAlchemyAsyncRepositoryService[m.User]):
     repository_type = UserRepository
 
-    async def to_model_on_create(self, data: Any) -> Any:
-        data = dict(data)
-        password = data.pop("password")
-        data["email"] = data["email"].lower()
-        ensure_password_acceptable(password, data["email"])
-        data["hashed_password"] = await hash_password(password)
-        return data
-
     async def sign_up(self, *, email: str, password: str, name: str, is_superuser: bool = False) -> m.User:
-        if await self.exists(email=email.lower()):
+        email = email.lower()
+        hashed_password = await new_password_hash(password, email)  # before any statement: see brief_session
+        if await self.exists(email=email):
             msg = "An account with this email already exists."
             raise ConflictError(detail=msg)
         return await self.create(
-            {"email": email, "password": password, "name": name, "is_superuser": is_superuser}, auto_refresh=False
+            {"email": email, "hashed_password": hashed_password, "name": name, "is_superuser": is_superuser},
+            auto_refresh=False,
         )
 
     async def authenticate(self, email: str, password: str) -> m.User | None:
         """The one place credentials are checked: the active user with this email and password, else None.
 
         An unknown email costs the same hashing work as a wrong password. A hash made with outdated
-        parameters is replaced by a current one.
+        parameters is replaced by a current one. No connection is held while the password is checked.
         """
-        user = await self.get_one_or_none(email=email.lower())
+        async with brief_session() as session:
+            user = await session.scalar(select(m.User).where(m.User.email == email.lower()))
         valid, new_hash = await verify_password(password, user.hashed_password if user else None)
         if user is None or not valid or not user.is_active:
             return None
         if new_hash is not None:
-            user.hashed_password = new_hash
-            await self.repository.session.flush()
+            await self.store_password_hash(user, new_hash, touch=False)
         return user
 
     async def change_password(self, user: m.User, current_password: str, new_password: str) -> None:
+        """Check and replace the password of `user` (as loaded by authentication: no connection held)."""
         valid, _ = await verify_password(current_password, user.hashed_password)
         if not valid:
             raise ValidationException(
                 detail="currentPassword is wrong",
                 extra=[{"key": "currentPassword", "message": "currentPassword is wrong", "source": "body"}],
             )
-        await self.set_password(user, new_password, field="newPassword")
+        await self.store_password_hash(user, await new_password_hash(new_password, user.email, field="newPassword"))
 
-    async def set_password(self, user: m.User, password: str, field: str = "password") -> None:
-        ensure_password_acceptable(password, user.email, field)
-        user.hashed_password = await hash_password(password)
-        await self.update(user, auto_refresh=False)
+    async def store_password_hash(self, user: m.User, hashed_password: str, *, touch: bool = True) -> None:
+        """Save a new hash for `user`; `touch=False` for a rehash the user did not ask for."""
+        values: dict[str, Any] = {"hashed_password": hashed_password}
+        if touch:
+            values["updated_at"] = datetime.now(UTC)
+        await self.repository.session.execute(update(m.User).where(m.User.id == user.id).values(**values))
+        for field, value in values.items():
+            setattr(user, field, value)
 
     async def update_by_admin(self, user_id: UUID, changes: dict[str, Any]) -> m.User:
         user = await self.get(user_id)
@@ -135,6 +145,22 @@ class AccountTokenService:
             .returning(m.AccountToken.user_id)
         )
         return (await self.session.execute(statement)).scalar_one_or_none()
+
+    @staticmethod
+    async def holder(token: str, purpose: str) -> m.User | None:
+        """The user a usable token was issued to, read without consuming it (and without holding a connection)."""
+        statement = (
+            select(m.User)
+            .join(m.AccountToken, m.AccountToken.user_id == m.User.id)
+            .where(
+                m.AccountToken.token_hash == token_digest(token),
+                m.AccountToken.purpose == purpose,
+                m.AccountToken.used_at.is_(None),
+                m.AccountToken.expires_at > datetime.now(UTC),
+            )
+        )
+        async with brief_session() as session:
+            return await session.scalar(statement)
 
     async def revoke_all(self, user_id: UUID, purpose: str) -> None:
         """Make every outstanding token of `purpose` for the user unusable (after one was used)."""

@@ -13,7 +13,7 @@ from app.domain.accounts import schemas as s
 from app.domain.accounts.authentication import start_new_session
 from app.domain.accounts.deps import account_dependencies
 from app.domain.accounts.jobs import RESET_PASSWORD, VERIFY_EMAIL
-from app.domain.accounts.services import AccountTokenService, UserService
+from app.domain.accounts.services import AccountTokenService, UserService, new_password_hash
 from app.lib import rate_limit
 from app.lib.errors import ConflictError
 from app.lib.jobs import enqueue_after_commit
@@ -103,11 +103,14 @@ class AuthController(Controller):
         status_code=HTTP_204_NO_CONTENT,
     )
     async def reset_password(self, db_session: AsyncSession, users_service: UserService, data: s.ResetPassword) -> None:
-        user_id = await AccountTokenService(db_session).consume(data.token, RESET_PASSWORD)
-        user = await users_service.get_one_or_none(id=user_id) if user_id else None
+        user = await AccountTokenService.holder(data.token, RESET_PASSWORD)
         if user is None or not user.is_active:
             raise _invalid_token()
-        await users_service.set_password(user, data.password)
+        hashed_password = await new_password_hash(data.password, user.email)
+        # Consumed only now, in the transaction that stores the password: a refused password leaves it usable.
+        if await AccountTokenService(db_session).consume(data.token, RESET_PASSWORD) != user.id:
+            raise _invalid_token()
+        await users_service.store_password_hash(user, hashed_password)
         await AccountTokenService(db_session).revoke_all(user.id, RESET_PASSWORD)
         await users_service.revoke_sessions(user.id)
         await users_service.revoke_api_tokens(user.id)

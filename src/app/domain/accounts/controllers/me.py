@@ -40,9 +40,8 @@ class MeController(Controller):
     async def change_password(
         self, request: Request[m.User, Any, Any], users_service: UserService, data: s.PasswordChange
     ) -> None:
-        user = await users_service.get(request.user.id)
-        await users_service.change_password(user, data.current_password, data.new_password)
-        await users_service.revoke_sessions(user.id, keep_session_id=current_session_id(request))
+        await users_service.change_password(request.user, data.current_password, data.new_password)
+        await users_service.revoke_sessions(request.user.id, keep_session_id=current_session_id(request))
 
     @get("/sessions", operation_id="ListMySessions", summary="My active browser sessions")
     async def list_sessions(
