@@ -52,7 +52,9 @@ async def wait_for_job(queue: Queue, key: str, until: set[Status], within: float
     job: Job | None = None
     while time.monotonic() < deadline:
         job = await queue.job(key)
-        if job is not None and job.status in until:
+        # SAQ marks a job active when it is dequeued, and records the attempt a moment later: a job
+        # counts as running only once its attempt is recorded (a worker killed before that left none).
+        if job is not None and job.status in until and (job.status != Status.ACTIVE or job.attempts > 0):
             return job
         await asyncio.sleep(0.05)
     msg = f"job {key} still {job.status if job else 'missing'} after {within}s, wanted {until}\n{worker.output()}"
