@@ -117,6 +117,12 @@ async def test_upgrade_matches_models_and_downgrade_removes_everything(scratch: 
     async with engine.connect() as connection:
         assert await connection.run_sync(_drift) == [], "the models and the migrations disagree"
         assert app_tables <= await connection.run_sync(_tables)
+        # Alembic does not compare UNLOGGED: the models' table prefixes are checked here.
+        unlogged = set(
+            (await connection.exec_driver_sql("SELECT relname FROM pg_class WHERE relpersistence = 'u'")).scalars()
+        )
+    assert unlogged & app_tables == {t.name for t in metadata.sorted_tables if "UNLOGGED" in t._prefixes}
+    assert "rate_limit_counter" in unlogged
     async with engine.connect() as connection:
         version = (await connection.exec_driver_sql("SELECT version_num FROM alembic_version")).scalar_one()
     assert version == head
