@@ -162,3 +162,15 @@ async def test_a_browser_session_is_renewed_at_most_every_few_minutes(anon_clien
     assert len(session_writes(later)) == 1, later
     expires_at = await db.scalar(select(m.UserSession.expires_at).where(m.UserSession.session_id == session_id))
     assert expires_at > renewed_long_ago + timedelta(minutes=9)
+
+
+async def test_every_list_page_carries_its_count(client, admin_client):
+    """A page and its total come from one statement (one snapshot), on every list, not only books'."""
+    await a_catalogue(client, books=3)
+    for _ in range(3):
+        queued = await client.post("/api/imports", files={"file": ("books.csv", b"title,author\nA,B\n", "text/csv")})
+        assert queued.status_code == 202, queued.text
+
+    for path in ("/api/authors", "/api/tags", "/api/imports", "/api/users"):
+        statements = await counted(lambda path=path: admin_client.get(path, params={"pageSize": 2}))
+        assert len(statements) == 2, (path, statements)  # the caller's token, then the page with its count

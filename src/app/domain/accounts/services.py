@@ -14,6 +14,7 @@ from app.domain.accounts.password_policy import password_problems
 from app.lib.crypt import hash_password, new_token, token_digest, verify_password
 from app.lib.database import brief_session
 from app.lib.errors import ConflictError
+from app.lib.services import OneSnapshotPages
 
 API_TOKEN_PREFIX = "folio_"  # noqa: S105 - a public prefix, not a secret
 """Every API token starts with this, so leaked tokens are easy to recognise (and to scan for)."""
@@ -43,7 +44,7 @@ class UserRepository(SQLAlchemyAsyncRepository[m.User]):
     model_type = m.User
 
 
-class UserService(SQLAlchemyAsyncRepositoryService[m.User]):
+class UserService(OneSnapshotPages[m.User]):
     repository_type = UserRepository
 
     async def sign_up(self, *, email: str, password: str, name: str, is_superuser: bool = False) -> m.User:

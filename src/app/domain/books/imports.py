@@ -23,7 +23,6 @@ from uuid import UUID
 
 import msgspec
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from advanced_alchemy.types import FileObject
 from litestar.datastructures import UploadFile
 from litestar.exceptions import HTTPException, NotFoundException
@@ -38,7 +37,7 @@ from app.domain.books.schemas import clean_book_fields
 from app.domain.tags.services import TagService
 from app.lib import validation as v
 from app.lib.database import get_alchemy_config
-from app.lib.services import make_slug
+from app.lib.services import OneSnapshotPages, make_slug
 from app.lib.storage import IMPORTS, backend
 
 BATCH_SIZE = 500
@@ -404,7 +403,7 @@ class ImportRepository(SQLAlchemyAsyncRepository[m.BookImport]):
     model_type = m.BookImport
 
 
-class ImportService(SQLAlchemyAsyncRepositoryService[m.BookImport]):
+class ImportService(OneSnapshotPages[m.BookImport]):
     repository_type = ImportRepository
 
     async def create_import(
