@@ -1,4 +1,5 @@
-"""An import whose job was never queued (the queue failed after the upload's commit) is queued again."""
+"""An import whose job was never queued (the queue failed after the upload's commit) is queued again;
+one whose job ended while it did not (a worker killed during the last attempt) is shown as failed."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from saq.job import Status
 from sqlalchemy import text, update
 
 from app.db import models as m
-from app.domain.books.jobs import STRANDED_AFTER, import_job_key, requeue_stranded_imports
+from app.domain.books.jobs import LAST_ATTEMPT_LOST, STRANDED_AFTER, import_job_key, requeue_stranded_imports
 from app.server.plugins import get_saq_plugin
 from tests.support.db import on_app_loop, run_db
 from tests.support.mail import queued_jobs
@@ -50,8 +52,8 @@ async def test_an_import_left_without_its_job_is_queued_again_once(client: Clien
     await lose_its_job_and_age(recent["id"], timedelta(seconds=5))
     assert [job.kwargs["import_id"] for job in await queued_jobs("import_catalogue")] == []
 
-    assert await requeue() == {"requeued": 1}
-    assert await requeue() == {"requeued": 0}  # its job is waiting: queued once, under the import's key
+    assert await requeue() == {"requeued": 1, "failed": 0}
+    assert await requeue() == {"requeued": 0, "failed": 0}  # its job is waiting: queued once, under the import's key
 
     jobs = await queued_jobs("import_catalogue")
     assert [job.kwargs for job in jobs] == [{"import_id": stranded["id"]}]
@@ -70,6 +72,38 @@ async def test_an_import_whose_job_is_waiting_is_left_alone(client: Client) -> N
     await run_db(age)
     before = {job.kwargs["import_id"] for job in await queued_jobs("import_catalogue")}
 
-    assert await requeue() == {"requeued": 1}  # only the one whose job was lost
+    assert await requeue() == {"requeued": 1, "failed": 0}  # only the one whose job was lost
     after = {job.kwargs["import_id"] for job in await queued_jobs("import_catalogue")}
     assert after == before | {waiting["id"]}
+
+
+async def test_an_import_whose_job_ended_without_it_is_failed_with_a_message(client: Client) -> None:
+    swept = await upload(client)
+    running = await upload(client)
+    queue = get_saq_plugin().get_queue("default")
+
+    async def sweep_the_first_and_start_the_second() -> None:
+        # What SAQ's sweep leaves after a worker died during the last attempt: the job aborted, the
+        # import `running`. The second import's job is running (active) somewhere: it is left alone.
+        first = await queue.job(import_job_key(swept["id"]))
+        assert first is not None
+        await queue.finish(first, Status.ABORTED, error="swept")
+        second = await queue.job(import_job_key(running["id"]))
+        assert second is not None
+        await second.update(status=Status.ACTIVE)
+
+    async def age(session: Any) -> None:
+        created = datetime.now(UTC) - STRANDED_AFTER - timedelta(minutes=1)
+        await session.execute(update(m.BookImport).values(status="running", created_at=created))
+        await session.commit()
+
+    await on_app_loop(sweep_the_first_and_start_the_second)
+    await run_db(age)
+
+    assert await requeue() == {"requeued": 0, "failed": 1}
+    assert await requeue() == {"requeued": 0, "failed": 0}
+
+    failed = (await client.get(f"/api/imports/{swept['id']}")).json()
+    assert (failed["status"], failed["message"]) == ("failed", LAST_ATTEMPT_LOST)
+    assert failed["finishedAt"] is not None
+    assert (await client.get(f"/api/imports/{running['id']}")).json()["status"] == "running"

@@ -311,11 +311,11 @@ async def give_up_import(import_id: UUID, message: str) -> None:
         await _set_status(import_id, "failed", message=message)
 
 
-async def queued_before(moment: datetime) -> list[UUID]:
-    """Imports still `queued` that were created before `moment`, oldest first."""
+async def unfinished_before(moment: datetime) -> list[UUID]:
+    """Imports still `queued` or `running` that were created before `moment`, oldest first."""
     statement = (
         select(m.BookImport.id)
-        .where(m.BookImport.status == "queued", m.BookImport.created_at < moment)
+        .where(m.BookImport.status.in_(("queued", "running")), m.BookImport.created_at < moment)
         .order_by(m.BookImport.created_at)
     )
     async with get_alchemy_config().get_session() as session:

@@ -10,12 +10,14 @@ import structlog
 from saq.job import Status
 from saq.types import Context
 
-from app.domain.books.imports import give_up_import, queued_before, run_import
+from app.domain.books.imports import give_up_import, run_import, unfinished_before
 from app.lib.jobs import enqueue
 from app.lib.settings import get_settings
 
 STRANDED_AFTER = timedelta(minutes=2)
-"""How long an import may stay `queued` before its job is looked for again (it may never have been queued)."""
+"""How old an unfinished import must be before its job is looked for (it may never have been queued)."""
+_JOB_GONE = frozenset({Status.ABORTED, Status.FAILED, Status.COMPLETE})
+LAST_ATTEMPT_LOST = "The import's worker stopped during its last attempt; upload the file again."
 logger = structlog.get_logger("app.jobs")
 
 
@@ -52,22 +54,28 @@ async def import_catalogue(ctx: Context, *, import_id: str) -> dict[str, Any]:
 
 
 async def requeue_stranded_imports(ctx: Context) -> dict[str, int]:
-    """Cron job: queue the job of every import left `queued` for `STRANDED_AFTER` without one.
+    """Cron job: settle every import left unfinished for `STRANDED_AFTER` whose job is not under way.
 
     An upload is committed first and its job queued after the commit, so a database or queue failure
-    in between leaves the import with no job. Queueing under the import's own key is a no-op for an
-    import whose job is waiting or running, so this only ever brings back the lost ones.
+    in between leaves the import with no job: its job is queued (under the import's own key, so never
+    twice). A job that ended while its import did not (a worker killed during the last attempt is
+    swept as aborted, with no hook run) leaves the import failed, with a message saying so.
     """
     queue = ctx["queue"]
-    requeued = 0
-    for import_id in await queued_before(datetime.now(UTC) - STRANDED_AFTER):
-        job = await enqueue(
-            queue, "import_catalogue", import_id=str(import_id), key=import_job_key(import_id), **import_job_options()
-        )
-        if job is not None:
-            requeued += 1
-            logger.warning("import job queued again", import_id=str(import_id))
-    return {"requeued": requeued}
+    requeued = failed = 0
+    for import_id in await unfinished_before(datetime.now(UTC) - STRANDED_AFTER):
+        key = import_job_key(import_id)
+        job = await queue.job(key)
+        if job is None:
+            queued = await enqueue(queue, "import_catalogue", import_id=str(import_id), key=key, **import_job_options())
+            if queued is not None:
+                requeued += 1
+                logger.warning("import job queued again", import_id=str(import_id))
+        elif job.status in _JOB_GONE:
+            await give_up_import(import_id, LAST_ATTEMPT_LOST)
+            failed += 1
+            logger.warning("import given up: its job ended", import_id=str(import_id), job_status=str(job.status))
+    return {"requeued": requeued, "failed": failed}
 
 
 async def fail_given_up_import(ctx: Context) -> None:
