@@ -19,6 +19,11 @@ def main() -> None:
         sys.exit(2)
     os.environ.setdefault("LITESTAR_HOST", settings.app.host)
     os.environ.setdefault("LITESTAR_PORT", str(settings.app.port))
+    # `app run` (litestar-granian) reads these when `--wc` / `--workers-kill-timeout` are not given.
+    os.environ.setdefault("LITESTAR_WEB_CONCURRENCY", str(settings.app.web_concurrency))
+    os.environ.setdefault("GRANIAN_WORKERS_KILL_TIMEOUT", str(settings.app.shutdown_grace_period))
+    if settings.app.log_format == "json":
+        os.environ.setdefault("LITESTAR_QUIET_CONSOLE", "1")  # no plain-text banners among the JSON lines
     litestar_group()
 
 

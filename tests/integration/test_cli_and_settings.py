@@ -53,6 +53,30 @@ def test_production_refuses_to_start_without_a_real_secret_key() -> None:
         assert "Traceback" not in stderr, f"SECRET_KEY {case}: a stack trace instead of a message\n{stderr}"
 
 
+@pytest.mark.slow
+def test_bad_server_process_settings_are_refused_with_a_message() -> None:
+    cases = {"WEB_CONCURRENCY": "0", "WEB_SHUTDOWN_GRACE_PERIOD": "soon"}
+    processes = {
+        name: subprocess.Popen(
+            [*APP_COMMAND, "run", "--port", "1"],
+            cwd=PROJECT_ROOT,
+            env=app_env(DATABASE_URL=TEST_DATABASE_URL, **{name: value}),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name, value in cases.items()
+    }
+    for name, process in processes.items():
+        try:
+            stdout, stderr = process.communicate(timeout=60)
+        finally:
+            process.kill()
+        assert process.returncode == 2, f"{name}={cases[name]}: started anyway\n{stdout}\n{stderr}"
+        assert f"Folio cannot start: {name} must be" in stderr, stderr
+
+
 async def test_request_id_is_echoed_or_generated(client: AsyncTestClient[Litestar]) -> None:
     given = f"client-{uuid.uuid4().hex[:8]}"
     echoed = await client.get("/health", headers={"X-Request-ID": given})

@@ -218,6 +218,10 @@ async def test_health_reports_the_database_down_and_back(deployment: Deployment)
             assert response.status_code == 503, response.text
             assert response.json()["database"] == "unavailable"
             assert response.json()["status"] == "degraded"
+            assert "migrations" not in response.json()  # unknown: the database is marked unavailable
+            live = await client.get("/health/live")
+            assert live.status_code == 200, "the process is alive: a liveness probe must not restart it"
+            assert live.json() == {"status": "ok"}
             books = await client.get("/api/books")
             assert books.status_code == 503, books.text
             assert books.headers["content-type"].startswith(PROBLEM_JSON)

@@ -130,11 +130,11 @@ async def test_an_unexpected_error_is_a_generic_500(
     """No route exists to break the app on purpose; a dependency of /health is made to fail instead."""
     from app.domain.system import controllers
 
-    async def broken(*_: object) -> bool:
+    async def broken(*_: object) -> frozenset[str]:
         msg = "deliberately broken for a test"
         raise RuntimeError(msg)
 
-    monkeypatch.setattr(controllers, "database_is_up", broken)
+    monkeypatch.setattr(controllers, "applied_revisions", broken)
     assert app.debug is False
     response = await anon_client.get("/health")
     assert response.status_code == 500
@@ -224,3 +224,4 @@ def test_only_allowed_hosts_are_answered(production_server: str) -> None:
         )
         assert http.get("/api/books", headers={"Host": f"{ALLOWED_HOST}.evil.net"}).status_code == 400
         assert http.get("/health", headers={"Host": "10.1.2.3:8000"}).status_code == 200, "probes by IP still work"
+        assert http.get("/health/live", headers={"Host": "10.1.2.3:8000"}).status_code == 200

@@ -5,6 +5,7 @@ Every child's output goes to a file (never a pipe nobody reads), so a failing te
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import httpx
+import psutil
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 APP_COMMAND = (sys.executable, "-m", "app")
@@ -97,9 +99,19 @@ class ManagedProcess:
         return code, time.monotonic() - started
 
     def kill(self) -> None:
-        """SIGKILL, then reap; safe to call on a process that already exited."""
+        """SIGKILL it and every process it started, then reap; safe to call on a process that already exited.
+
+        `app run` runs granian in a session of its own: killing only `app run` would leave granian serving.
+        """
         if self.alive():
+            try:
+                descendants = psutil.Process(self.pid).children(recursive=True)
+            except psutil.NoSuchProcess:
+                descendants = []
             self.process.kill()
+            for process in descendants:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    process.kill()
         self.process.wait(10)
         self._close_files()
 

@@ -25,8 +25,8 @@ middleware).
 CORS is configured only when `ALLOWED_ORIGINS` lists origins, always with credentials and the
 exact origins (settings refuse `*`). Allowed hosts come from `ALLOWED_HOSTS`; an entry without a
 port also matches with the port the app listens on (`PORT`), which is what a browser sends when it
-talks to `app run` directly. `/health` is exempt so that probes addressing the pod or container by
-IP keep working.
+talks to `app run` directly. `/health` and `/health/live` are exempt so that probes addressing the pod or
+container by IP keep working.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def allowed_hosts_config(settings: Settings) -> AllowedHostsConfig | None:
         return None
     with_port = [f"{host}:{settings.app.port}" for host in hosts if not _HAS_PORT.search(host)]
     return AllowedHostsConfig(
-        allowed_hosts=list(dict.fromkeys([*hosts, *with_port])), exclude=["^/health$"], www_redirect=False
+        allowed_hosts=list(dict.fromkeys([*hosts, *with_port])), exclude=["^/health(/live)?$"], www_redirect=False
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,12 @@ def _redact_secrets(_: object, __: str, event: structlog.typing.EventDict) -> st
     return event
 
 
+def _add_pid(_: object, __: str, event: structlog.typing.EventDict) -> structlog.typing.EventDict:
+    """Which process wrote the line: `app run` serves from several (`WEB_CONCURRENCY`)."""
+    event["pid"] = os.getpid()
+    return event
+
+
 def _json_line(event: structlog.typing.EventDict, **_: Any) -> str:
     """One JSON object, by msgspec (several times faster than `json.dumps`); odd values as their `str`."""
     return msgspec.json.encode(event, enc_hook=str).decode()
@@ -39,7 +46,7 @@ def configure_logging(settings: AppSettings) -> None:
     ]
     renderer: structlog.typing.Processor
     if settings.log_format == "json":
-        shared.append(structlog.processors.format_exc_info)
+        shared += [_add_pid, structlog.processors.format_exc_info]
         renderer = structlog.processors.JSONRenderer(serializer=_json_line)
     else:
         renderer = structlog.dev.ConsoleRenderer(
@@ -68,6 +75,7 @@ def configure_logging(settings: AppSettings) -> None:
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
+    logging.captureWarnings(True)  # Python's warnings become log lines (JSON ones in production)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)

@@ -1,4 +1,5 @@
-"""ASGI middleware: one log line per request, and a request id taken from `X-Request-ID` or made up."""
+"""ASGI middleware: one log line per request (with the client address the rate limits count), and a
+request id taken from `X-Request-ID` or made up."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import structlog
 from litestar.enums import ScopeType
 
 from app.lib.asgi import header
+from app.lib.proxy_headers import client_host
 
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -60,6 +62,7 @@ async def serve_logged(app: ASGIApp, scope: Scope, receive: Receive, send: Send)
                 method=scope.get("method"),
                 path=scope["path"],
                 status=status,
+                client=client_host(scope),
                 duration_ms=round((time.perf_counter() - started) * 1000, 2),
             )
         structlog.contextvars.unbind_contextvars("request_id")

@@ -40,6 +40,14 @@ def _env_int(name: str, default: int) -> int:
     return _env_number(name, default, int)
 
 
+def _env_in_range(name: str, default: int, low: int, high: int) -> int:
+    value = _env_int(name, default)
+    if not low <= value <= high:
+        msg = f"{name} must be between {low} and {high}, got {value}"
+        raise SettingsError(msg)
+    return value
+
+
 def _env_float(name: str, default: float) -> float:
     return _env_number(name, default, float)
 
@@ -68,6 +76,10 @@ class AppSettings:
     max_body_size: int = 1024 * 1024
     web_dist_dir: Path = DEFAULT_WEB_DIST_DIR
     """The single-page app's production build (`make web`), served at every path outside the API."""
+    web_concurrency: int = 1
+    """Server processes `app run` starts when `--wc` is not given."""
+    shutdown_grace_period: int = 20
+    """Seconds a stopping server process lets its in-flight requests finish before it is killed."""
 
     @property
     def is_production(self) -> bool:
@@ -216,6 +228,8 @@ def load_settings() -> Settings:
         log_level=_env("LOG_LEVEL", "INFO").upper(),
         max_body_size=_env_int("MAX_BODY_SIZE", 1024 * 1024),
         web_dist_dir=Path(_env("WEB_DIST_DIR") or str(DEFAULT_WEB_DIST_DIR)).expanduser().resolve(),
+        web_concurrency=_env_in_range("WEB_CONCURRENCY", 2 if env == "production" else 1, 1, 512),
+        shutdown_grace_period=_env_in_range("WEB_SHUTDOWN_GRACE_PERIOD", 20, 1, 1800),
     )
     db = DatabaseSettings(
         url=_normalise_database_url(_env("DATABASE_URL")),

@@ -12,10 +12,30 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Is the service up?
-         * @description 200 when the database and the job queue answer; 503 naming the part that does not.
+         * Is the service ready to serve?
+         * @description 200 when the database and the job queue answer and the database is migrated to this release's schema (or a newer one); 503 naming what is not. A readiness probe.
          */
         get: operations["Health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Is the process alive?
+         * @description Always 200 while the process serves requests; asks neither the database nor the queue, so an outage of theirs does not get every process restarted. A liveness probe.
+         */
+        get: operations["Liveness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -566,6 +586,7 @@ export interface components {
             database: "ok" | "unavailable";
             /** @enum {string} */
             queue: "ok" | "unavailable";
+            migrations?: "pending";
         };
         /** Import */
         Import: {
@@ -589,6 +610,11 @@ export interface components {
         ImportRowProblem: {
             line: number;
             message: string;
+        };
+        /** Liveness */
+        Liveness: {
+            /** @constant */
+            status: "ok";
         };
         /** Login */
         Login: {
@@ -728,13 +754,33 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description A dependency is down */
+            /** @description A dependency is down, or migrations are pending */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    Liveness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Liveness"];
                 };
             };
         };

@@ -193,7 +193,7 @@ def session_middleware() -> DefineMiddleware:
         samesite="lax",
         secure=settings.app.is_production,
         renew_on_access=True,
-        exclude=["^/health$", "^/schema"],
+        exclude=["^/health(/live)?$", "^/schema"],
     )
     backend = UserSessionBackend(config=config, alchemy_config=get_alchemy_config(), model=m.UserSession)
     return DefineMiddleware(CookieSessionMiddleware, backend=backend)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Generic, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
 import structlog
-from sqlalchemy import text
+from sqlalchemy import String, column, select, table
+from sqlalchemy.exc import ProgrammingError
 
 if TYPE_CHECKING:
+    from advanced_alchemy.extensions.litestar import AlembicAsyncConfig
     from saq import Queue
     from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -56,26 +59,81 @@ class Shared(Generic[T]):
             self._finished_at = asyncio.get_running_loop().time()
 
 
-async def _answers(part: str, probe: Callable[[], Awaitable[object]]) -> bool:
+async def _answer(part: str, probe: Callable[[], Awaitable[T]]) -> T | None:
+    """What `probe` returns; None when it fails or takes too long (logged)."""
     try:
-        await asyncio.wait_for(probe(), PROBE_TIMEOUT)
+        return await asyncio.wait_for(probe(), PROBE_TIMEOUT)
     except Exception as exc:  # any failure means "unavailable"
         logger.warning("health probe failed", part=part, error=type(exc).__name__)
-        return False
-    return True
+        return None
 
 
-async def database_is_up(engine: AsyncEngine) -> bool:
-    async def probe() -> None:
+UNDEFINED_TABLE = "42P01"
+MigrationStatus = Literal["ok", "pending"]
+
+
+@dataclass(frozen=True)
+class Revisions:
+    """The migrations this code ships: its head revisions, and every revision it knows."""
+
+    heads: frozenset[str]
+    known: frozenset[str]
+
+    def status(self, applied: frozenset[str]) -> MigrationStatus:
+        """`pending` while the database is behind this code's heads (or has no revision at all).
+
+        A revision this code does not know was written by a newer release (a rolling deploy after it
+        migrated): the schema is ahead, which a release must cope with, so that counts as `ok`.
+        """
+        if applied - self.known:
+            return "ok"
+        return "ok" if applied == self.heads else "pending"
+
+
+def read_revisions(config: AlembicAsyncConfig) -> Revisions:
+    """Reads every migration file: call it once, in a thread."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(config.script_location)
+    known = frozenset(revision.revision for revision in script.walk_revisions())
+    return Revisions(heads=frozenset(script.get_heads()), known=known)
+
+
+class CodeRevisions:
+    """This code's `Revisions`, read on first use."""
+
+    def __init__(self) -> None:
+        self._revisions: Revisions | None = None
+
+    async def get(self, config: AlembicAsyncConfig) -> Revisions:
+        if self._revisions is None:
+            self._revisions = await asyncio.to_thread(read_revisions, config)
+        return self._revisions
+
+
+async def applied_revisions(engine: AsyncEngine, version_table: str) -> frozenset[str] | None:
+    """The revisions the database is migrated to (none without a version table); None when it does not answer.
+
+    The one query doubles as the database probe.
+    """
+    versions = select(column("version_num", String)).select_from(table(version_table))
+
+    async def probe() -> frozenset[str]:
         async with engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+            try:
+                return frozenset((await connection.execute(versions)).scalars())
+            except ProgrammingError as exc:
+                if getattr(exc.orig, "sqlstate", None) != UNDEFINED_TABLE:
+                    raise
+                return frozenset()
 
-    return await _answers("database", probe)
+    return await _answer("database", probe)
 
 
 async def queue_is_up(queue: Queue) -> bool:
-    async def probe() -> None:
+    async def probe() -> bool:
         await queue.connect()
         await queue.count("queued")
+        return True
 
-    return await _answers("queue", probe)
+    return await _answer("queue", probe) is not None
