@@ -203,6 +203,13 @@ def _normalise_database_url(url: str) -> str:
     return url
 
 
+def _storage_url(url: str) -> str:
+    if url and not url.startswith("s3://"):
+        msg = f"STORAGE_URL must look like s3://bucket/prefix, got {url!r}"
+        raise SettingsError(msg)
+    return url
+
+
 def load_settings() -> Settings:
     """Build settings from the environment; raises `SettingsError` on a bad or unsafe value."""
     load_dotenv(override=False)
@@ -280,7 +287,7 @@ def load_settings() -> Settings:
         smtp_timeout=_env_float("SMTP_TIMEOUT", 10.0),
     )
     storage = StorageSettings(
-        url=_env("STORAGE_URL").rstrip("/"),
+        url=_storage_url(_env("STORAGE_URL").rstrip("/")),
         access_key_id=_env("STORAGE_ACCESS_KEY_ID"),
         secret_access_key=_env("STORAGE_SECRET_ACCESS_KEY"),
         region=_env("STORAGE_REGION"),

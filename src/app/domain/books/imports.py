@@ -38,7 +38,7 @@ from app.domain.tags.services import TagService
 from app.lib import validation as v
 from app.lib.database import get_alchemy_config
 from app.lib.services import OneSnapshotPages, make_slug
-from app.lib.storage import IMPORTS, backend
+from app.lib.storage import IMPORTS, backend, reaching
 
 BATCH_SIZE = 500
 MAX_KEPT_ERRORS = 100
@@ -419,7 +419,8 @@ class ImportService(OneSnapshotPages[m.BookImport]):
             break
         file_format = detect_format(filename, content_type, head[:4096])
         import_id = uuid7()
-        path = f"{import_id}/{make_slug(filename, 'catalogue')}.{file_format}"
+        stem = filename.rsplit(".", 1)[0] if "." in filename.lstrip(".") else filename
+        path = f"{import_id}/{make_slug(stem, 'catalogue')}.{file_format}"
 
         async def everything() -> AsyncIterator[bytes]:
             if head:
@@ -427,8 +428,10 @@ class ImportService(OneSnapshotPages[m.BookImport]):
             async for chunk in chunks:
                 yield chunk
 
-        store = backend(IMPORTS).fs
-        await obstore.put_async(store, path, everything())
+        files = backend(IMPORTS)
+        store = files.fs
+        async with reaching(files, "save"):
+            await obstore.put_async(store, path, everything())
         stored = FileObject(backend=IMPORTS, filename=path, content_type="text/plain")
         try:
             return await self.create(
