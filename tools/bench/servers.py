@@ -59,7 +59,8 @@ def free_port() -> int:
 def folio_command(kind: ServerKind, port: int) -> list[str]:
     if kind == "uvicorn":
         return [*_uvicorn(port), "--factory", "app.server.asgi:create_app"]
-    return [str(VENV_BIN / "app"), "run", "--host", "127.0.0.1", "--port", str(port)]
+    # One server process like the floor's (production's default, WEB_CONCURRENCY, is two).
+    return [str(VENV_BIN / "app"), "run", "--wc", "1", "--host", "127.0.0.1", "--port", str(port)]
 
 
 def floor_command(kind: ServerKind, port: int) -> list[str]:
