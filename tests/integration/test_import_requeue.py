@@ -8,6 +8,7 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from saq import Worker
 from saq.job import Status
 from sqlalchemy import text, update
 
@@ -41,8 +42,10 @@ async def lose_its_job_and_age(import_id: str, age: timedelta) -> None:
 
 
 async def requeue() -> dict[str, int]:
+    """The cron job, with the context a worker of the app's queue gives it."""
     queue = get_saq_plugin().get_queue("default")
-    return await on_app_loop(lambda: requeue_stranded_imports({"queue": queue}))  # type: ignore[typeddict-item]
+    worker = Worker(queue, functions=[requeue_stranded_imports])
+    return await on_app_loop(lambda: requeue_stranded_imports({"worker": worker}))
 
 
 async def test_an_import_left_without_its_job_is_queued_again_once(client: Client) -> None:

@@ -61,7 +61,7 @@ async def requeue_stranded_imports(ctx: Context) -> dict[str, int]:
     twice). A job that ended while its import did not (a worker killed during the last attempt is
     swept as aborted, with no hook run) leaves the import failed, with a message saying so.
     """
-    queue = ctx["queue"]
+    queue = ctx["worker"].queue
     requeued = failed = 0
     for import_id in await unfinished_before(datetime.now(UTC) - STRANDED_AFTER):
         key = import_job_key(import_id)
