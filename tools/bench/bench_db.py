@@ -55,9 +55,10 @@ async def _recreate(admin_dsn: str, name: str) -> None:
         await connection.close()
 
 
-async def create_database(data_dir: Path, name: str = DATABASE_NAME) -> BenchDatabase:
-    """An empty database `name`, dropped first if it exists; `data_dir` must be absolute."""
-    configured = os.environ.get("DATABASE_URL", "").strip()
+async def create_database(data_dir: Path, name: str = DATABASE_NAME, server_url: str = "") -> BenchDatabase:
+    """An empty database `name`, dropped first if it exists, on the server of `server_url` (default:
+    `DATABASE_URL`'s, else the embedded one of `data_dir`, which must be absolute)."""
+    configured = server_url or os.environ.get("DATABASE_URL", "").strip()
     if configured:
         url = make_url(configured).set(drivername="postgresql+asyncpg")
         admin = url.set(drivername="postgresql").render_as_string(hide_password=False)

@@ -3,6 +3,12 @@
 Auth requests carry an `X-Forwarded-For` address of the client's own (the servers trust 127.0.0.1
 as a proxy). A client moves to a fresh address after `AUTH_REQUESTS_PER_ADDRESS` of them, so no
 address comes near the per-client limit of 30 a minute, however long the run.
+
+A request that gets no answer (the process is down, or died with the request under way) is sent
+again to the other process only when that is safe, a GET; any other request's outcome is unknown,
+and the caller records it so (the integrity check then accepts the write whole or not at all). The
+client then leaves that process alone for `QUARANTINE` seconds, as a load balancer's passive health
+check would.
 """
 
 from __future__ import annotations
@@ -14,13 +20,15 @@ from typing import Any
 
 import httpx
 
-from load.metrics import Metrics
+from load.metrics import Metrics, TransportFailure
 
 AUTH_PREFIX = "/api/auth/"
 AUTH_REQUESTS_PER_ADDRESS = 20
 CSRF_COOKIE = "csrftoken"
 CSRF_HEADER = "X-CSRFToken"
 REQUEST_TIMEOUT = 30.0
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+QUARANTINE = 2.0
 
 _addresses = itertools.count(1)
 
@@ -49,12 +57,20 @@ class Client:
         self.http = httpx.AsyncClient(headers=headers, timeout=REQUEST_TIMEOUT)
         self.address = next_address()
         self._auth_requests = 0
+        self._quarantined: dict[str, float] = {}
+        """Per process that gave no answer, `time.monotonic()` until which it is left alone."""
 
     async def close(self) -> None:
         await self.http.aclose()
 
-    def next_server(self) -> str:
-        """Round robin: consecutive requests of one client go to different processes."""
+    def next_server(self, avoiding: str | None = None) -> str:
+        """Round robin over the processes not in quarantine (and not `avoiding`); over all of them if none is left."""
+        now = time.monotonic()
+        for _ in self.servers:
+            self._turn += 1
+            chosen = self.servers[self._turn % len(self.servers)]
+            if chosen != avoiding and now >= self._quarantined.get(chosen, 0.0):
+                return chosen
         self._turn += 1
         return self.servers[self._turn % len(self.servers)]
 
@@ -81,21 +97,32 @@ class Client:
         server: str | None = None,
         **kwargs: Any,
     ) -> httpx.Response | None:
-        """Send one request, recording its status and latency under `kind`; None on a transport error."""
+        """Send one request, recording its status and latency under `kind`; None when no answer came.
+
+        `server` pins the request to one process: it is then never sent to another.
+        """
         headers = {**self._auth_headers(path), **(self.csrf_headers() if csrf else {}), **kwargs.pop("headers", {})}
         base = server or self.next_server()
-        self.metrics.per_server[base] += 1
-        url = base + path
-        started = time.perf_counter()
-        try:
-            response = await self.http.request(method, url, headers=headers, **kwargs)
-        except httpx.HTTPError as exc:
-            self.metrics.failed(kind, exc, (time.perf_counter() - started) * 1000, f"{method} {path}")
-            return None
-        elapsed_ms = (time.perf_counter() - started) * 1000
+        retry = method in SAFE_METHODS and server is None and len(self.servers) > 1
+        while True:
+            self.metrics.per_server[base] += 1
+            started = time.monotonic()
+            try:
+                response = await self.http.request(method, base + path, headers=headers, **kwargs)
+            except httpx.HTTPError as exc:
+                then = "retried" if retry else ("lost" if method in SAFE_METHODS else "unknown")
+                failure = TransportFailure(kind, method, base, started, time.monotonic(), type(exc).__name__, then)
+                self.metrics.failed(failure, f"{method} {base}{path}: {exc}")
+                self._quarantined[base] = failure.ended + QUARANTINE
+                if not retry:
+                    return None
+                retry, base = False, self.next_server(avoiding=base)
+                continue
+            break
+        elapsed_ms = (time.monotonic() - started) * 1000
         expected = response.status_code in expect
-        detail = "" if expected else f"{method} {url}: {response.text[:300]}"
-        self.metrics.answered(kind, response.status_code, elapsed_ms, expected=expected, detail=detail)
+        detail = "" if expected else f"{method} {base}{path}: {response.text[:300]}"
+        self.metrics.answered(kind, base, response.status_code, elapsed_ms, expected=expected, detail=detail)
         return response
 
     async def ensure_csrf_cookie(self) -> None:

@@ -6,13 +6,18 @@ one directory of uploaded files.
 The processes run with `APP_ENV=dev`: production marks cookies `Secure`, and the clients speak plain
 HTTP. Auth requests reach the servers as through a reverse proxy (`TRUSTED_PROXIES=127.0.0.1`) so
 that each simulated client is counted under its own `X-Forwarded-For` address; the limits
-themselves keep their defaults.
+themselves keep their defaults. Workers log at INFO: a line per job they ran, which the report counts.
+
+`kill` takes processes down with everything under them at once, as a machine or container dying
+would, and `restart_web` / `restart_worker` bring one back, a web process on the port it had.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,6 +25,7 @@ from pathlib import Path
 from typing import IO, ClassVar
 
 import asyncpg
+import psutil
 from sqlalchemy.engine import make_url
 
 from bench import bench_db
@@ -40,9 +46,12 @@ class DatasetShape:
     users: int = 40
 
 
-def prepare_database(data_dir: Path, name: str, shape: DatasetShape) -> tuple[BenchDatabase, Dataset]:
-    """Database `name` (re)created, migrated and loaded with the dataset; `dataset.json` lands in `data_dir`."""
-    database = asyncio.run(bench_db.create_database(data_dir, name))
+def prepare_database(
+    data_dir: Path, name: str, shape: DatasetShape, server_url: str = ""
+) -> tuple[BenchDatabase, Dataset]:
+    """Database `name` (re)created on the server of `server_url` (`bench_db.create_database`), migrated and
+    loaded with the dataset; `dataset.json` lands in `data_dir`."""
+    database = asyncio.run(bench_db.create_database(data_dir, name, server_url))
     try:
         bench_db.migrate(database)
     except subprocess.CalledProcessError as exc:
@@ -52,6 +61,21 @@ def prepare_database(data_dir: Path, name: str, shape: DatasetShape) -> tuple[Be
         database, data_dir / "inputs", authors=shape.authors, books=shape.books, tags=shape.tags, users=shape.users
     )
     return database, dataset
+
+
+def describe_database(database: BenchDatabase) -> str:
+    """The server's version and where the database is, for the report."""
+
+    async def version() -> str:
+        connection = await asyncpg.connect(database.dsn)
+        try:
+            return str(await connection.fetchval("SELECT version()"))
+        finally:
+            await connection.close()
+
+    url = make_url(database.url)
+    where = f"{url.host}:{url.port}" if url.host else "the embedded server's unix socket"
+    return f"database: {asyncio.run(version()).split(' on ')[0]}, {url.database} at {where}"
 
 
 def drop_database(database: BenchDatabase) -> None:
@@ -120,10 +144,44 @@ def start_worker(name: str, env: dict[str, str], log_dir: Path) -> Worker:
     return Worker(name, process, log_path, log)
 
 
+def kill(*children: LoggedChild) -> None:
+    """SIGKILL to the children and every process under them, all at once; returns once they are gone.
+
+    A process group is not enough: `app run` starts granian in a session of its own (litestar-granian's
+    supervisor), which a group kill leaves serving on the port, unsupervised.
+    """
+    trees: list[psutil.Process] = []
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            root = psutil.Process(child.process.pid)
+            trees += [root, *root.children(recursive=True)]
+    for process in trees:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.send_signal(signal.SIGKILL)
+    for child in children:
+        child.process.wait(10)
+        child.stop()
+    psutil.wait_procs(trees, timeout=10)
+
+
 @dataclass
 class Cluster:
+    env: dict[str, str]
+    log_dir: Path
     servers: list[Server] = field(default_factory=list)
     workers: list[Worker] = field(default_factory=list)
+
+    def restart_web(self, index: int) -> Server:
+        """Web process `index` (killed) started again on its port; returns once it answers `/health`."""
+        old = self.servers[index]
+        port = int(old.url.rsplit(":", 1)[1])
+        self.servers[index] = _start_web(old.name, port, self.env, self.log_dir)
+        return self.servers[index]
+
+    def restart_worker(self, index: int) -> Worker:
+        """Worker `index` (killed) started again, its output appended to the same log."""
+        self.workers[index] = start_worker(self.workers[index].name, _worker_env(self.env), self.log_dir)
+        return self.workers[index]
 
     @property
     def urls(self) -> list[str]:
@@ -142,9 +200,12 @@ class Cluster:
             list(pool.map(lambda process: process.stop(), processes))
 
 
-def _start_web(number: int, env: dict[str, str], log_dir: Path) -> Server:
-    port = free_port()
-    return start_server(f"web-{number}", folio_command("granian", port), {**env, "PORT": str(port)}, log_dir, "granian")
+def _start_web(name: str, port: int, env: dict[str, str], log_dir: Path) -> Server:
+    return start_server(name, folio_command("granian", port), {**env, "PORT": str(port)}, log_dir, "granian")
+
+
+def _worker_env(env: dict[str, str]) -> dict[str, str]:
+    return {**env, "LOG_LEVEL": "INFO"}
 
 
 def start_cluster(env: dict[str, str], log_dir: Path, *, servers: int = 2, workers: int = 2) -> Cluster:
@@ -154,10 +215,12 @@ def start_cluster(env: dict[str, str], log_dir: Path, *, servers: int = 2, worke
     The web processes come first: their `/health` answers once the queue's tables exist. Two workers
     started together on a fresh database would both create them, and one logs errors meanwhile.
     """
-    cluster = Cluster()
+    cluster = Cluster(env, log_dir)
     try:
         with ThreadPoolExecutor(servers) as pool:
-            starting = [pool.submit(_start_web, number, env, log_dir) for number in range(1, servers + 1)]
+            starting = [
+                pool.submit(_start_web, f"web-{number}", free_port(), env, log_dir) for number in range(1, servers + 1)
+            ]
             for future in starting:
                 try:
                     cluster.servers.append(future.result())
@@ -167,7 +230,7 @@ def start_cluster(env: dict[str, str], log_dir: Path, *, servers: int = 2, worke
                             cluster.servers.append(other.result())
                     raise
         for number in range(1, workers + 1):
-            cluster.workers.append(start_worker(f"worker-{number}", env, log_dir))
+            cluster.workers.append(start_worker(f"worker-{number}", _worker_env(env), log_dir))
     except BaseException:
         cluster.stop()
         raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import random
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from data.dataset import Dataset
 from data.isbn import isbn13
+from load.integrity import Check
 from load.ledger import Ledger
 from load.metrics import Metrics
 
@@ -31,6 +33,10 @@ class RunContext:
     seed: int = 1
     contended_isbns: deque[str] = field(default_factory=deque)
     """ISBNs of files being imported, for writers to create at the same moment (one of the two must win)."""
+    restarted: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set once the killed processes are back (or halfway through a run without a fault)."""
+    across: list[Check] = field(default_factory=list)
+    """What the probes across the web processes found (`across.py`)."""
     _isbns: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _names: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 

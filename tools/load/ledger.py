@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +28,11 @@ class BookState:
 
     def line(self) -> str:
         """The form `integrity.BOOK_LINES` gives the same book in SQL."""
-        return "\t".join((self.id, self.title, self.isbn or "", self.author_id, ",".join(self.tag_slugs)))
+        return f"{self.id}\t{self.content()}"
+
+    def content(self) -> str:
+        """The line without the id (`integrity.BOOK_CONTENT`)."""
+        return "\t".join((self.title, self.isbn or "", self.author_id, ",".join(self.tag_slugs)))
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,11 @@ class AuthorState:
     bio: str | None
 
     def line(self) -> str:
-        return "\t".join((self.id, self.name, self.bio or ""))
+        return f"{self.id}\t{self.content()}"
+
+    def content(self) -> str:
+        """The line without the id (`integrity.AUTHOR_CONTENT`)."""
+        return "\t".join((self.name, self.bio or ""))
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,25 @@ class ImportRecord:
     """The import when it reached `succeeded` or `failed`; None when the run gave up waiting."""
 
 
+@dataclass(frozen=True)
+class Uncertain:
+    """A write whose answer never came: its record must be whole in one of `states`, or absent if it may be.
+
+    A record is found by its id, or (for a create, whose id never came) by its title or name: those
+    are unique within a run.
+    """
+
+    description: str
+    table: str
+    """"book" or "author"."""
+    by: str
+    """"id", "title" (books) or "name" (authors)."""
+    key: str
+    states: frozenset[str]
+    """Its possible contents (`BookState.content()`, `AuthorState.content()`)."""
+    may_be_absent: bool
+
+
 @dataclass
 class Ledger:
     books: dict[str, BookState] = field(default_factory=dict)
@@ -75,11 +103,17 @@ class Ledger:
     deleted_authors: set[str] = field(default_factory=set)
     imports: list[ImportRecord] = field(default_factory=list)
     contended: dict[str, str] = field(default_factory=dict)
-    """ISBNs of import rows a writer also tried to create: isbn -> "writer" (201) or "import" (409)."""
+    """ISBNs of import rows a writer also tried to create: isbn -> "writer" (201), "import" (409) or "unknown"."""
+    contended_titles: dict[str, str] = field(default_factory=dict)
+    """For the "unknown" ones: the title of the book the writer sent."""
     refused_titles: list[str] = field(default_factory=list)
     """Creates the server refused (a missing CSRF token): no book may carry these titles."""
-    uncertain: list[str] = field(default_factory=list)
+    uncertain: list[Uncertain] = field(default_factory=list)
     """Writes whose answer never came (transport errors): the database may or may not have them."""
+    unlanded_isbns: list[str] = field(default_factory=list)
+    """Rows of uploads that got no answer and are not among the importer's imports: none may be in the catalogue."""
+    unanswered_uploads: Counter[str] = field(default_factory=Counter)
+    """Uploads that got no answer, by whether they made an import ("made") or not ("not made")."""
 
     def created_book(self, state: BookState) -> None:
         self.books[state.id] = state
@@ -93,13 +127,14 @@ class Ledger:
         self.deleted_authors.add(author_id)
 
     def imported_rows(self) -> dict[str, ImportedRow]:
-        """Rows the imports must have written themselves: every row but those a writer got in first."""
+        """Rows the imports must have written themselves: every row but those a writer got in first
+        (or may have: its create got no answer)."""
         return {
             row.isbn: row
             for record in self.imports
             if not record.repeat
             for row in record.rows
-            if self.contended.get(row.isbn) != "writer"
+            if self.contended.get(row.isbn) not in {"writer", "unknown"}
         }
 
 

@@ -34,6 +34,7 @@ class KindStats:
 
     @property
     def errors(self) -> int:
+        """Unexpected answers and requests without one (those a killed process explains included)."""
         return sum(self.unexpected.values()) + sum(self.transport.values())
 
     def latency(self) -> dict[str, float]:
@@ -45,6 +46,37 @@ class KindStats:
             self.samples.append(sample)
 
 
+@dataclass(frozen=True)
+class TransportFailure:
+    """A request that got no answer: the connection was refused, reset or timed out."""
+
+    kind: str
+    method: str
+    server: str
+    started: float
+    """`time.monotonic()` when it was sent."""
+    ended: float
+    error: str
+    then: str
+    """"retried" (a GET, sent again to another process), "unknown" (a write: its outcome is unknown) or "lost"."""
+
+
+@dataclass
+class Outage:
+    """A web process the run killed, from the kill until it answered `/health` again (monotonic times)."""
+
+    server: str
+    down_from: float
+    up_at: float | None = None
+    answered_since: int = 0
+    """Answers the process gave once it was back."""
+
+    def explains(self, failure: TransportFailure) -> bool:
+        """The request went to this process and was under way while it was down."""
+        up_at = self.up_at if self.up_at is not None else float("inf")
+        return failure.server == self.server and failure.started < up_at and failure.ended >= self.down_from
+
+
 @dataclass
 class Metrics:
     kinds: dict[str, KindStats] = field(default_factory=dict)
@@ -52,11 +84,18 @@ class Metrics:
     """Requests sent to each web process (its base URL)."""
     problems: list[str] = field(default_factory=list)
     """Wrong answers that had an expected status (a body that does not match what was sent, ...)."""
+    transport_failures: list[TransportFailure] = field(default_factory=list)
+    outages: list[Outage] = field(default_factory=list)
 
     def kind(self, name: str) -> KindStats:
         return self.kinds.setdefault(name, KindStats())
 
-    def answered(self, kind: str, status: int, elapsed_ms: float, *, expected: bool, detail: str = "") -> None:
+    def answered(
+        self, kind: str, server: str, status: int, elapsed_ms: float, *, expected: bool, detail: str = ""
+    ) -> None:
+        for outage in self.outages:
+            if outage.server == server and outage.up_at is not None:
+                outage.answered_since += 1
         stats = self.kind(kind)
         stats.latencies_ms.append(elapsed_ms)
         stats.statuses[status] += 1
@@ -64,12 +103,17 @@ class Metrics:
             stats.unexpected[status] += 1
             stats.keep(f"{status} {detail}")
 
-    def failed(self, kind: str, error: BaseException, elapsed_ms: float, detail: str = "") -> None:
-        stats = self.kind(kind)
-        stats.latencies_ms.append(elapsed_ms)
-        name = type(error).__name__
-        stats.transport[name] += 1
-        stats.keep(f"{name}: {error} {detail}")
+    def failed(self, failure: TransportFailure, detail: str = "") -> None:
+        stats = self.kind(failure.kind)
+        stats.latencies_ms.append((failure.ended - failure.started) * 1000)
+        stats.transport[f"{failure.error}/{failure.then}"] += 1
+        self.transport_failures.append(failure)
+        if not self.explained(failure):
+            stats.keep(f"{failure.error} ({failure.then}) {detail}")
+
+    def explained(self, failure: TransportFailure) -> bool:
+        """Whether a process the run killed on purpose accounts for the failure."""
+        return any(outage.explains(failure) for outage in self.outages)
 
     def wrong(self, kind: str, what: str) -> None:
         self.problems.append(f"{kind}: {what}")
@@ -84,7 +128,12 @@ class Metrics:
 
     @property
     def transport_errors(self) -> int:
-        return sum(sum(stats.transport.values()) for stats in self.kinds.values())
+        """Requests without an answer that no killed process accounts for."""
+        return sum(not self.explained(failure) for failure in self.transport_failures)
+
+    def during_outages(self) -> Counter[str]:
+        """Requests the killed processes left without an answer, by what the client did next."""
+        return Counter(failure.then for failure in self.transport_failures if self.explained(failure))
 
     @property
     def unexpected(self) -> int:
@@ -97,8 +146,10 @@ class Metrics:
             "throughput_rps": self.requests / seconds if seconds else 0.0,
             "server_errors": self.server_errors,
             "transport_errors": self.transport_errors,
+            "during_outages": dict(self.during_outages()),
             "unexpected": self.unexpected,
             "per_server": dict(self.per_server),
+            "answered_once_back": {outage.server: outage.answered_since for outage in self.outages},
             "problems": self.problems,
             "kinds": {
                 name: {
@@ -135,6 +186,14 @@ class Metrics:
         lines.append(
             "requests per web process: " + ", ".join(f"{url} {n}" for url, n in sorted(self.per_server.items()))
         )
+        if self.outages:
+            during = self.during_outages()
+            lines.append(
+                f"left without an answer by the killed process: {during['retried']} reads (sent again to the other"
+                f" process), {during['unknown']} writes (outcome unknown), {during['lost']} lost;"
+                f" transport errors it does not explain: {self.transport_errors}"
+            )
+            lines.extend(f"answers from {outage.server} once back: {outage.answered_since}" for outage in self.outages)
         for name, stats in sorted(self.kinds.items()):
             for sample in stats.samples:
                 lines.append(f"  unexpected {name}: {sample}")

@@ -9,14 +9,14 @@ in again, checking the old session is gone.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.lib.services import make_slug
 from data.dataset import DatasetUser
 from load.client import Client
 from load.context import RunContext
-from load.ledger import AuthorState, BookState
+from load.ledger import AuthorState, BookState, Uncertain
 from load.logins import check_session_gone, sign_in, sign_out
 
 NEW_TAGS = tuple(f"Load Shelf {number}" for number in range(1, 13))
@@ -39,6 +39,8 @@ class Writer:
     """This writer's live books and their author."""
     keep: set[str] = field(default_factory=set)
     """Books holding an import's ISBN: never deleted, or the import could write that row after all."""
+    signed_out: bool = False
+    """A session writer whose sign-in got no answer: it signs in again before anything else."""
 
     @property
     def csrf(self) -> bool:
@@ -48,6 +50,9 @@ class Writer:
         return f"{action}:{self.mode}"
 
     async def step(self) -> None:
+        if self.signed_out:
+            await self.sign_in()
+            return
         roll = self.rng.random()
         if not self.authors or roll < 0.10:
             await self.create_author()
@@ -77,7 +82,8 @@ class Writer:
             self.kind("create_author"), "POST", "/api/authors", expect={201}, csrf=self.csrf, json=body
         )
         if response is None:
-            self.context.ledger.uncertain.append(f"author {body['name']}")
+            state = AuthorState("", body["name"], body["bio"])
+            self._uncertain_author(f"create of author {body['name']}", "name", body["name"], [state], absent=True)
             return
         if response.status_code != 201:
             return
@@ -87,16 +93,32 @@ class Writer:
         self.authors[author["id"]] = 0
         self.context.ledger.authors[author["id"]] = AuthorState(author["id"], author["name"], author["bio"])
 
+    def _uncertain_book(self, what: str, by: str, key: str, states: list[BookState], *, absent: bool) -> None:
+        """A book write without an answer; the writer no longer relies on its author's book count or list."""
+        contents = frozenset(state.content() for state in states)
+        self.context.ledger.uncertain.append(Uncertain(what, "book", by, key, contents, absent))
+        for state in states:
+            self.authors.pop(state.author_id, None)
+
+    def _uncertain_author(self, what: str, by: str, key: str, states: list[AuthorState], *, absent: bool) -> None:
+        contents = frozenset(state.content() for state in states)
+        self.context.ledger.uncertain.append(Uncertain(what, "author", by, key, contents, absent))
+        self.authors.pop(key, None)
+
     def _tags(self) -> list[str]:
         names = self.rng.sample(self.context.dataset.tag_names, self.rng.randint(0, 3))
         if self.rng.random() < 0.3:
             names.append(self.rng.choice(NEW_TAGS))
         return names
 
+    @staticmethod
+    def _slugs(tags: list[str]) -> tuple[str, ...]:
+        return tuple(sorted({make_slug(name, "") for name in tags}))
+
     def _check(self, action: str, sent: dict[str, Any], body: dict[str, Any]) -> None:
         """The answer must describe the book as it was sent."""
         state = BookState.from_json(body)
-        expected_tags = tuple(sorted({make_slug(name, "") for name in sent.get("tags", [])}))
+        expected_tags = self._slugs(sent.get("tags", []))
         problems = []
         if "title" in sent and state.title != sent["title"]:
             problems.append(f"title {state.title!r} != {sent['title']!r}")
@@ -132,9 +154,11 @@ class Writer:
             self.kind("create_book"), "POST", "/api/books", expect=expect, csrf=self.csrf, json=body
         )
         if response is None:
-            context.ledger.uncertain.append(f"book {body['title']} (isbn {isbn})")
+            sent = BookState("", body["title"], isbn, author_id, self._slugs(body["tags"]))
+            self._uncertain_book(f"create of book {body['title']}", "title", body["title"], [sent], absent=True)
             if contended:
                 context.ledger.contended[contended] = "unknown"
+                context.ledger.contended_titles[contended] = body["title"]
             return
         if contended and response.status_code in {201, 409}:
             context.ledger.contended[contended] = "writer" if response.status_code == 201 else "import"
@@ -168,8 +192,11 @@ class Writer:
             self.kind("update_book"), "PATCH", f"/api/books/{book_id}", expect={200}, csrf=self.csrf, json=body
         )
         if response is None:
-            self.context.ledger.uncertain.append(f"update of book {book_id}")
-            self.context.ledger.books.pop(book_id, None)
+            before = self.context.ledger.books.pop(book_id)
+            after = replace(before, title=body["title"])
+            if "tags" in body:
+                after = replace(after, tag_slugs=self._slugs(body["tags"]))
+            self._uncertain_book(f"update of book {book_id}", "id", book_id, [before, after], absent=False)
             self.books.pop(book_id, None)
             return
         if response.status_code == 200:
@@ -186,8 +213,8 @@ class Writer:
         )
         author_id = self.books.pop(book_id)
         if response is None:
-            self.context.ledger.uncertain.append(f"delete of book {book_id}")
-            self.context.ledger.books.pop(book_id, None)
+            before = self.context.ledger.books.pop(book_id)
+            self._uncertain_book(f"delete of book {book_id}", "id", book_id, [before], absent=True)
             return
         if response.status_code != 204:
             self.books[book_id] = author_id
@@ -204,8 +231,9 @@ class Writer:
             self.kind("update_author"), "PATCH", f"/api/authors/{author_id}", expect={200}, csrf=self.csrf, json=body
         )
         if response is None:
-            self.context.ledger.uncertain.append(f"update of author {author_id}")
-            self.context.ledger.authors.pop(author_id, None)
+            before = self.context.ledger.authors.pop(author_id)
+            after = replace(before, bio=body["bio"])
+            self._uncertain_author(f"update of author {author_id}", "id", author_id, [before, after], absent=False)
             return
         if response.status_code == 200:
             author = response.json()
@@ -220,9 +248,8 @@ class Writer:
             self.kind(action), "DELETE", f"/api/authors/{author_id}", expect={409} if in_use else {204}, csrf=self.csrf
         )
         if response is None:
-            self.context.ledger.uncertain.append(f"delete of author {author_id}")
-            self.context.ledger.authors.pop(author_id, None)
-            self.authors.pop(author_id)
+            before = self.context.ledger.authors.pop(author_id)
+            self._uncertain_author(f"delete of author {author_id}", "id", author_id, [before], absent=True)
             return
         if response.status_code == 204:
             self.authors.pop(author_id)
@@ -249,20 +276,24 @@ class Writer:
         if response is not None:
             self.context.ledger.refused_titles.append(title)
 
+    async def sign_in(self) -> None:
+        response = await sign_in(self.client, self.user.email, self.context.dataset.password)
+        self.signed_out = response is None or response.status_code != 200
+
     async def sign_in_again(self) -> None:
         session = await sign_out(self.client, kind="logout")
         if session is not None:
             await check_session_gone(self.context, session)
-        await sign_in(self.client, self.user.email, self.context.dataset.password)
+        await self.sign_in()
 
 
 async def writer(context: RunContext, number: int, mode: str, user: DatasetUser) -> None:
     rng = context.rng(f"writer-{mode}", number)
     client = Client(context.servers, context.metrics, token=user.token if mode == "bearer" else None, offset=number)
     try:
-        if mode == "session":
-            await sign_in(client, user.email, context.dataset.password)
         writer = Writer(context, client, rng, mode, user)
+        if mode == "session":
+            await writer.sign_in()
         while context.running():
             await writer.step()
     finally:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, cast
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar_saq import CronJob, QueueConfig, SAQConfig, SAQPlugin
 
-from app.lib.database import get_alchemy_config, get_database_url, plain_dsn
+from app.lib.database import get_alchemy_config, get_database_url
 from app.lib.settings import get_settings
 
 if TYPE_CHECKING:
@@ -40,10 +40,20 @@ def get_alchemy_plugin() -> SQLAlchemyPlugin:
     return SQLAlchemyPlugin(config=get_alchemy_config())
 
 
+POSTGRES_QUEUE_POOL = {"min_size": 1, "max_size": 4}
+"""psycopg_pool's sizes for a queue in PostgreSQL (the default), per process; redis-py refuses them."""
+
+
 def queue_dsn() -> str:
-    """`SAQ_QUEUE_URL`, or the application database itself (as the plain DSN psycopg needs)."""
-    settings = get_settings()
-    return settings.queue.url or plain_dsn(get_database_url())
+    """`SAQ_QUEUE_URL` (`redis://...` or a PostgreSQL URL), else the application database itself,
+    in the form SAQ's brokers take (`postgresql://` for psycopg)."""
+    url = get_settings().queue.url or get_database_url()
+    scheme, _, rest = url.partition("://")
+    return f"postgresql://{rest}" if scheme.split("+")[0] in {"postgres", "postgresql"} else url
+
+
+def queue_in_postgres(dsn: str) -> bool:
+    return dsn.startswith("postgresql://")
 
 
 def _replace_lost_queue_connections_every_second() -> None:
@@ -64,12 +74,15 @@ def _replace_lost_queue_connections_every_second() -> None:
 @lru_cache(maxsize=1)
 def get_saq_plugin() -> SAQPlugin:
     settings = get_settings()
-    _replace_lost_queue_connections_every_second()
+    dsn = queue_dsn()
+    in_postgres = queue_in_postgres(dsn)
+    if in_postgres:
+        _replace_lost_queue_connections_every_second()
     return SAQPlugin(
         config=SAQConfig(
             queue_configs=[
                 QueueConfig(
-                    dsn=queue_dsn(),
+                    dsn=dsn,
                     name="default",
                     tasks=list(JOB_FUNCTIONS),
                     scheduled_tasks=_cron_jobs(),
@@ -78,7 +91,10 @@ def get_saq_plugin() -> SAQPlugin:
                     before_process=["app.lib.jobs.plan_retry"],
                     after_process=["app.lib.jobs.log_job", "app.domain.books.jobs.fail_given_up_import"],
                     shutdown_grace_period_s=settings.queue.shutdown_grace_period,
-                    broker_instance_options={"min_size": 1, "max_size": 4},
+                    # Both: the pool is made with the first, and SAQ resizes it to the second (its
+                    # defaults, 4 to 20 connections) when it connects.
+                    broker_instance_options=dict(POSTGRES_QUEUE_POOL) if in_postgres else {},
+                    broker_options=dict(POSTGRES_QUEUE_POOL) if in_postgres else {},
                     poll_interval=0.5,
                     timers=cast("PartialTimersDict", {"sweep": settings.queue.sweep_interval}),
                 )
