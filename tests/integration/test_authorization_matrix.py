@@ -78,6 +78,7 @@ IMPORT_CSV = ("books.csv", b"title,author\nThe Left Hand of Darkness,Ursula K. L
 
 PUBLIC: dict[str, tuple[Request, int]] = {
     "GET /health": (no_body, 200),
+    "GET /health/live": (no_body, 200),
     "GET /schema": (no_body, 200),
     "GET /schema/scalar": (no_body, 200),
     "GET /schema/openapi.json": (no_body, 200),

@@ -23,7 +23,7 @@ from load.metrics import Outage
 from load.process_logs import saq_worker_ids
 from load.queue_jobs import active_imports, connected
 
-IMPORT_JOB_HEARTBEAT = 5
+IMPORT_JOB_HEARTBEAT = 10
 """Seconds without a committed batch after which an import's job counts as stuck and is swept (production: 120)."""
 SAQ_SWEEP_INTERVAL = 1
 """How often a worker sweeps stuck jobs (production: 60)."""

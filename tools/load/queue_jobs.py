@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,10 +24,23 @@ async def connected(queue_url: str) -> AsyncIterator[Queue]:
         await queue.disconnect()
 
 
+_UNDER_WAY = frozenset({Status.NEW, Status.QUEUED, Status.ACTIVE, Status.ABORTING})
+SETTLE_WITHIN = 30.0
+"""How long a job may still be under way once its import is finished: a sweep that took a slow but live
+job for stuck aborts and queues it again, and the new run finds its import done at once."""
+
+
 async def import_jobs(queue_url: str, import_ids: list[str]) -> dict[str, Job | None]:
-    """Each import's job (None when the queue has none)."""
+    """Each import's job (None when the queue has none), once none is under way (or `SETTLE_WITHIN` passed)."""
+    keys = [import_job_key(import_id) for import_id in import_ids]
+    deadline = asyncio.get_running_loop().time() + SETTLE_WITHIN
     async with connected(queue_url) as queue:
-        jobs = await queue.jobs([import_job_key(import_id) for import_id in import_ids])
+        jobs = await queue.jobs(keys)
+        while any(job is not None and job.status in _UNDER_WAY for job in jobs):
+            if asyncio.get_running_loop().time() > deadline:
+                break
+            await asyncio.sleep(0.5)
+            jobs = await queue.jobs(keys)
     return dict(zip(import_ids, jobs, strict=True))
 
 
