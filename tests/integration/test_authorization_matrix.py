@@ -287,6 +287,21 @@ def test_the_guards_match_the_tables() -> None:
     assert unguarded == set(), "a route that needs someone signed in has no guard"
 
 
+def test_the_openapi_document_names_a_sign_in_on_every_route_that_is_not_public(app: Litestar) -> None:
+    document = app.openapi_schema.to_schema()
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["apiToken"] == schemes["apiToken"] | {"type": "http", "scheme": "bearer"}
+    assert schemes["sessionCookie"] == schemes["sessionCookie"] | {"type": "apiKey", "in": "cookie", "name": "session"}
+    either: list[dict[str, list[str]]] = [{"apiToken": []}, {"sessionCookie": []}]
+
+    for operation in ROUTES:
+        if not operation.path.startswith("/api/"):
+            continue
+        documented = document["paths"][operation.path][operation.method.lower()]
+        expected = None if operation.key in PUBLIC else either
+        assert documented.get("security") == expected, operation.key
+
+
 # Anonymous callers
 
 

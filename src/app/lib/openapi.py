@@ -11,6 +11,9 @@ Each error status comes from a rule about the route, the same rule the code foll
 - a route under `/api/auth/`: 429 (the per-client limit);
 - whatever a handler declares in `raises=` (e.g. `ConflictError`: 409).
 
+A guarded route also names how a caller signs in (`SECURITY_SCHEMES`: an API token, or the browser
+session's cookie, which needs the CSRF header on unsafe methods).
+
 `ProblemResponses.receive_route` applies them to each handler when it is registered, before the
 OpenAPI document is built; responses a handler lists itself in `responses=` are kept as they are.
 """
@@ -21,10 +24,11 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import SecurityRequirement, SecurityScheme
 from litestar.plugins import ReceiveRoutePlugin
 from litestar.routes import HTTPRoute
 
-from app.lib.asgi import AUTH_PATH_PREFIX
+from app.lib.asgi import AUTH_PATH_PREFIX, SESSION_COOKIE
 from app.lib.errors import PROBLEM_JSON
 from app.lib.schema import CamelizedBaseStruct
 
@@ -49,6 +53,24 @@ WHEN: dict[int, str] = {
     429: "Too many requests; `Retry-After` says when to try again",
     503: "The database is unavailable; `Retry-After` says when to try again",
 }
+
+
+SECURITY_SCHEMES: dict[str, SecurityScheme] = {
+    "apiToken": SecurityScheme(
+        type="http",
+        scheme="bearer",
+        description="An API token (`POST /api/me/tokens`), sent as `Authorization: Bearer folio_...`",
+    ),
+    "sessionCookie": SecurityScheme(
+        type="apiKey",
+        name=SESSION_COOKIE,
+        security_scheme_in="cookie",
+        description="The browser session (`POST /api/auth/login`); unsafe methods also need the `X-CSRFToken` "
+        "header equal to the `csrftoken` cookie",
+    ),
+}
+SIGNED_IN: list[SecurityRequirement] = [{name: []} for name in SECURITY_SCHEMES]
+"""Either scheme will do."""
 
 
 class FieldError(CamelizedBaseStruct):
@@ -104,3 +126,5 @@ class ProblemResponses(ReceiveRoutePlugin):
             statuses = problem_statuses(route.path, method, handler, kwargs_model)
             documented = {status: problem_response(status) for status in sorted(statuses)}
             handler.responses = {**documented, **(handler.responses or {})}
+            if handler.resolve_guards() and handler.security is None:
+                handler.security = SIGNED_IN

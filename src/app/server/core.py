@@ -37,6 +37,7 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         from advanced_alchemy.filters import FilterTypes
         from advanced_alchemy.service import OffsetPagination
+        from litestar.openapi.spec import Components
         from litestar.status_codes import HTTP_404_NOT_FOUND
         from litestar_saq import TaskQueues
         from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,7 +61,7 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
         from app.lib.errors import exception_handlers
         from app.lib.hardening import allowed_hosts_config, cors_config, security_headers_hook
         from app.lib.logging import configure_logging
-        from app.lib.openapi import ProblemResponses
+        from app.lib.openapi import SECURITY_SCHEMES, ProblemResponses
         from app.lib.request import JsonCheckedRequest
         from app.lib.settings import get_settings
         from app.lib.spa import spa_not_found_handler
@@ -75,6 +76,7 @@ class ApplicationCore(InitPluginProtocol, CLIPluginProtocol):
             description="The Folio book catalogue API. Lists are paginated with `currentPage` and `pageSize`.",
             path="/schema",
             render_plugins=[ScalarRenderPlugin()],
+            components=Components(security_schemes=dict(SECURITY_SCHEMES)),
         )
         app_config.route_handlers.extend(
             [
