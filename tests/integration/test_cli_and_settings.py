@@ -27,27 +27,37 @@ if TYPE_CHECKING:
 GENERATED_REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-@pytest.mark.slow
-def test_production_refuses_to_start_without_a_real_secret_key() -> None:
-    cases: dict[str, str | None] = {"unset": None, "empty": "", "default": DEFAULT_SECRET_KEY}
+def refused_starts(env_by_case: dict[str, dict[str, str | None]]) -> dict[str, tuple[int, str, str]]:
+    """`app run` with each case's settings, side by side: each one's exit code, stdout and stderr."""
     processes = {
         case: subprocess.Popen(
             [*APP_COMMAND, "run", "--port", "1"],
             cwd=PROJECT_ROOT,
-            env=app_env(APP_ENV="production", SECRET_KEY=secret, DATABASE_URL=TEST_DATABASE_URL),
+            env=app_env(DATABASE_URL=TEST_DATABASE_URL, **env),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for case, secret in cases.items()
+        for case, env in env_by_case.items()
     }
+    outcomes: dict[str, tuple[int, str, str]] = {}
     for case, process in processes.items():
         try:
             stdout, stderr = process.communicate(timeout=60)
         finally:
             process.kill()
-        assert process.returncode != 0, f"SECRET_KEY {case}: started anyway\n{stdout}\n{stderr}"
+        outcomes[case] = (process.returncode, stdout, stderr)
+    return outcomes
+
+
+@pytest.mark.slow
+def test_production_refuses_to_start_without_a_real_secret_key() -> None:
+    cases: dict[str, str | None] = {"unset": None, "empty": "", "default": DEFAULT_SECRET_KEY}
+    for case, (returncode, stdout, stderr) in refused_starts(
+        {case: {"APP_ENV": "production", "SECRET_KEY": secret} for case, secret in cases.items()}
+    ).items():
+        assert returncode != 0, f"SECRET_KEY {case}: started anyway\n{stdout}\n{stderr}"
         assert "SECRET_KEY" in stderr, f"SECRET_KEY {case}: no clear message\n{stderr}"
         assert "APP_ENV=production" in stderr, stderr
         assert "Traceback" not in stderr, f"SECRET_KEY {case}: a stack trace instead of a message\n{stderr}"
@@ -56,24 +66,10 @@ def test_production_refuses_to_start_without_a_real_secret_key() -> None:
 @pytest.mark.slow
 def test_bad_server_process_settings_are_refused_with_a_message() -> None:
     cases = {"WEB_CONCURRENCY": "0", "WEB_SHUTDOWN_GRACE_PERIOD": "soon"}
-    processes = {
-        name: subprocess.Popen(
-            [*APP_COMMAND, "run", "--port", "1"],
-            cwd=PROJECT_ROOT,
-            env=app_env(DATABASE_URL=TEST_DATABASE_URL, **{name: value}),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for name, value in cases.items()
-    }
-    for name, process in processes.items():
-        try:
-            stdout, stderr = process.communicate(timeout=60)
-        finally:
-            process.kill()
-        assert process.returncode == 2, f"{name}={cases[name]}: started anyway\n{stdout}\n{stderr}"
+    for name, (returncode, stdout, stderr) in refused_starts(
+        {name: {name: value} for name, value in cases.items()}
+    ).items():
+        assert returncode == 2, f"{name}={cases[name]}: started anyway\n{stdout}\n{stderr}"
         assert f"Folio cannot start: {name} must be" in stderr, stderr
 
 

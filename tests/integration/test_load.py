@@ -8,16 +8,13 @@ be a 5xx or a transport error, and no answer may differ from the one the tool ex
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.support.databases import TEST_DATABASE_PREFIX
-from tests.support.processes import PROJECT_ROOT, app_env
+from tests.support.load_runs import run_load
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -30,29 +27,12 @@ RUN_TIMEOUT = 240.0
 
 
 def test_sustained_mixed_load_leaves_exactly_what_the_clients_were_told(tmp_path: Path) -> None:
-    results = tmp_path / "load.json"
-    command = [
-        sys.executable,
-        str(PROJECT_ROOT / "tools" / "load" / "run.py"),
-        "--duration",
-        str(LOAD_SECONDS),
-        "--drain",
-        "60",
-        "--database-name",
-        f"{TEST_DATABASE_PREFIX}{os.getpid()}_load",
-        "--data-dir",
-        str(tmp_path / "load"),
-        "--json",
-        str(results),
+    arguments = [
+        *("--duration", str(LOAD_SECONDS)),
+        *("--drain", "60"),
+        *("--database-name", f"{TEST_DATABASE_PREFIX}{os.getpid()}_load"),
     ]
-    done = subprocess.run(
-        command, cwd=PROJECT_ROOT, env=app_env(), capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False
-    )
-    output = f"{done.stdout[-12000:]}\n{done.stderr[-4000:]}"
-    print(done.stdout)
-    assert results.exists(), output
-
-    result = json.loads(results.read_text())
+    result, output, returncode = run_load(tmp_path, arguments, RUN_TIMEOUT)
     metrics = result["metrics"]
     failed_checks = [check for check in result["integrity"] if not check["ok"]]
     assert metrics["requests"] > 500, output  # it really was under load
@@ -63,4 +43,4 @@ def test_sustained_mixed_load_leaves_exactly_what_the_clients_were_told(tmp_path
     assert result["dead"] == [], output
     assert failed_checks == [], output
     assert len(result["facts"]["import_jobs_per_worker"]) == 2, output
-    assert done.returncode == 0, output
+    assert returncode == 0, output

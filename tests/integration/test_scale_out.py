@@ -13,15 +13,14 @@ Without the system's PostgreSQL or redis-server the test fails, naming the scrip
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.processes import PROJECT_ROOT, app_env
+from tests.support.load_runs import run_load
+from tests.support.processes import PROJECT_ROOT
 
 sys.path.append(str(PROJECT_ROOT / "tools"))
 
@@ -37,34 +36,15 @@ RUN_TIMEOUT = 300.0
 
 
 def run_proof(tmp_path: Path, server_url: str, queue_url: str) -> tuple[dict[str, Any], str, int]:
-    results = tmp_path / "scale-out.json"
-    command = [
-        sys.executable,
-        str(PROJECT_ROOT / "tools" / "load" / "run.py"),
-        "--duration",
-        str(LOAD_SECONDS),
-        "--drain",
-        "60",
-        "--kill-at",
-        str(KILL_AT),
-        "--importers",
-        "3",
-        "--database-url",
-        server_url,
-        "--data-dir",
-        str(tmp_path / "load"),
-        "--json",
-        str(results),
+    arguments = [
+        *("--duration", str(LOAD_SECONDS)),
+        *("--drain", "60"),
+        *("--kill-at", str(KILL_AT)),
+        *("--importers", "3"),
+        *("--database-url", server_url),
+        *(("--queue-url", queue_url) if queue_url else ()),
     ]
-    if queue_url:
-        command += ["--queue-url", queue_url]
-    done = subprocess.run(
-        command, cwd=PROJECT_ROOT, env=app_env(), capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False
-    )
-    print(done.stdout)
-    output = f"{done.stdout[-14000:]}\n{done.stderr[-4000:]}"
-    assert results.exists(), output
-    return json.loads(results.read_text()), output, done.returncode
+    return run_load(tmp_path, arguments, RUN_TIMEOUT)
 
 
 @pytest.mark.parametrize("queue", ["postgres", "redis"])
