@@ -3,7 +3,7 @@
 Each run: a private cluster of the system's PostgreSQL (Debian's package, `tools/install-postgresql.sh`)
 and, for the Redis run, a private redis-server as the job queue (`tools/install-redis.sh`); two `app
 run` web processes and two `app workers run` workers, separate OS processes; `tools/load/run.py`
-spreads 30 s of mixed load over both web processes, SIGKILLs web process 1 and worker 1 (while each
+spreads 40 s of mixed load over both web processes, SIGKILLs web process 1 and worker 1 (while each
 worker runs an import) at 30% of it and starts them again 2 s later. Reads the killed process left
 unanswered are sent to the other one; writes it left unanswered must be in the database whole or not
 at all; everything the clients were told must be there; every import must finish exactly once, the
@@ -28,7 +28,7 @@ from load.backing import backing
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.slow, pytest.mark.xdist_group("scaleout")]
 
-LOAD_SECONDS = 30
+LOAD_SECONDS = 40
 KILL_AT = 0.3
 """A web process takes 5-15 s to start again on a busy 2-core machine: early enough that it serves again."""
 RUN_TIMEOUT = 300.0

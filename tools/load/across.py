@@ -42,10 +42,13 @@ async def across_processes(context: RunContext, session_user: DatasetUser, locko
     a, b = context.servers[0], context.servers[-1]
     session = Client(context.servers, context.metrics)
     try:
-        context.across.append(await lock_out(context, lockout_user, a, b))
-        limit, spent = await spend_limit(context, a, b)
-        context.across.append(limit)
-        context.across.append(await session_on_both(context, session, session_user, a, b))
+        try:
+            context.across.append(await lock_out(context, lockout_user, a, b))
+            limit, spent = await spend_limit(context, a, b)
+            context.across.append(limit)
+            context.across.append(await session_on_both(context, session, session_user, a, b))
+        finally:
+            context.probed.set()
         await context.restarted.wait()
         context.across.extend(await session_later(context, session, a, b))
         context.across.extend(await limits_later(context, spent, lockout_user, a))

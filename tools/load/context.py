@@ -33,6 +33,9 @@ class RunContext:
     seed: int = 1
     contended_isbns: deque[str] = field(default_factory=deque)
     """ISBNs of files being imported, for writers to create at the same moment (one of the two must win)."""
+    probed: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set once the first half of the probes across the web processes is done: the fault waits for it,
+    so that those probes see both processes up (on a busy machine they can take longer than `--kill-at`)."""
     restarted: asyncio.Event = field(default_factory=asyncio.Event)
     """Set once the killed processes are back (or halfway through a run without a fault)."""
     across: list[Check] = field(default_factory=list)

@@ -94,9 +94,11 @@ async def kill_and_restart(
     say: Callable[[str], None],
     started: float,
 ) -> None:
-    """Kill web process 1 and worker 1 at `report.at` seconds into the load; start them again after `down_for`."""
+    """Kill web process 1 and worker 1 at `report.at` seconds into the load (or once the first probes across
+    the processes are done, if later); start them again after `down_for`."""
     try:
         await asyncio.sleep(max(0.0, started + report.at - time.monotonic()))
+        await context.probed.wait()
         web, worker = cluster.servers[0], cluster.workers[0]
         report.interrupted = await just_started_import(queue_url, worker, IMPORT_START_WITHIN)
         report.worker = worker.name
