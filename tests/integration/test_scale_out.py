@@ -29,6 +29,7 @@ from load.backing import backing
 pytestmark = [pytest.mark.scaleout, pytest.mark.slow, pytest.mark.xdist_group("scaleout")]
 
 LOAD_SECONDS = 40
+IMPORT_ROWS = 4000
 KILL_AT = 0.3
 """A web process takes 5-15 s to start again on a busy 2-core machine: early enough that it serves again."""
 RUN_TIMEOUT = 300.0
@@ -41,6 +42,9 @@ def run_proof(tmp_path: Path, server_url: str, queue_url: str) -> tuple[dict[str
         *("--drain", "60"),
         *("--kill-at", str(KILL_AT)),
         *("--importers", "3"),
+        # Files big enough that an import takes seconds: the kill lands while the import it picked runs
+        # (a 1,000-row file could finish in the moment between picking it and the SIGKILL).
+        *("--import-rows", str(IMPORT_ROWS)),
         *("--database-url", server_url),
         *(("--queue-url", queue_url) if queue_url else ()),
     ]
