@@ -185,7 +185,24 @@ async def _assert_no_write_lost(traffic: Traffic, deployment: Deployment) -> Non
         )
     imports = set(traffic.created(WRITE_IMPORT))
     without_job = imports - await _imports_with_a_job(deployment)
-    assert not without_job, f"{len(without_job)} of {len(imports)} imports have no job: {sorted(without_job)}"
+    # An upload committed a moment before PostgreSQL stopped can find the queue gone: its 202 stands,
+    # the failure is logged, and the import stays `queued`, where the every-minute cron queues its job
+    # again (test_import_requeue.py). Nothing else may be without a job.
+    logs = deployment.server.stdout() + deployment.server.stderr()
+    failed_enqueues = logs.count("could not enqueue job after commit")
+    assert len(without_job) <= failed_enqueues, (
+        f"{len(without_job)} of {len(imports)} imports have no job, {failed_enqueues} enqueue failures logged"
+    )
+    assert await _statuses(deployment, without_job) <= {"queued"}, "an import without a job must stay queued"
+
+
+async def _statuses(deployment: Deployment, import_ids: set[str]) -> set[str]:
+    connection = await asyncpg.connect(deployment.cluster.database_url("folio"))
+    try:
+        rows = await connection.fetch("SELECT status FROM book_import WHERE id = ANY($1::uuid[])", list(import_ids))
+    finally:
+        await connection.close()
+    return {row["status"] for row in rows}
 
 
 async def _imports_with_a_job(deployment: Deployment) -> set[str]:
