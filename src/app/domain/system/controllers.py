@@ -10,10 +10,17 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from litestar_saq import SAQPlugin
 
 from app.domain.system import schemas as s
-from app.domain.system.services import PROBE_FRESH_FOR, CodeRevisions, Shared, applied_revisions, queue_is_up
+from app.domain.system.services import (
+    PROBE_FRESH_FOR,
+    CodeRevisions,
+    MigrationStatus,
+    Shared,
+    applied_revisions,
+    queue_is_up,
+)
 from app.lib.database import get_alchemy_config
 
-_probes: Shared[tuple[frozenset[str] | None, bool]] = Shared(fresh_for=PROBE_FRESH_FOR)
+_probes: Shared[tuple[MigrationStatus | None, bool]] = Shared(fresh_for=PROBE_FRESH_FOR)
 _code_revisions = CodeRevisions()
 
 
@@ -36,21 +43,24 @@ class SystemController(Controller):
     async def health(self, request: Request[Any, Any, Any]) -> Response[s.Health]:
         # No dependencies to inject (two would be resolved in a task group on every request): the
         # engine and the queue are looked up only when the probes run.
-        async def probe() -> tuple[frozenset[str] | None, bool]:
+        async def probe() -> tuple[MigrationStatus | None, bool]:
             config = get_alchemy_config()
             queue = request.app.plugins.get(SAQPlugin).get_queues().get("default")
-            return await asyncio.gather(
+            applied, queue_ok = await asyncio.gather(
                 applied_revisions(config.get_engine(), config.alembic_config.version_table_name),
                 queue_is_up(queue),
             )
+            if applied is None:
+                return None, queue_ok
+            code = await _code_revisions.get(config.alembic_config)
+            return code.status(applied), queue_ok
 
-        applied, queue_ok = await _probes(probe)
-        code = await _code_revisions.get(get_alchemy_config().alembic_config)
-        pending = applied is not None and code.status(applied) == "pending"
-        healthy = applied is not None and not pending and queue_ok
+        migrations, queue_ok = await _probes(probe)
+        pending = migrations == "pending"
+        healthy = migrations == "ok" and queue_ok
         body = s.Health(
             status="ok" if healthy else "degraded",
-            database="unavailable" if applied is None else "ok",
+            database="unavailable" if migrations is None else "ok",
             queue="ok" if queue_ok else "unavailable",
             migrations="pending" if pending else msgspec.UNSET,
         )
