@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select, text
 
+from app.db import models as m
+from app.lib import services
 from tests.integration.catalogue import (
     assert_book_shape,
     assert_problem,
     assert_utc_timestamp,
     create_author,
     create_book,
+    create_tag,
     isbn13,
     next_year,
 )
+from tests.support import db
 
 UNKNOWN_ID = "01900000-0000-7000-8000-000000000000"
 
@@ -197,6 +203,68 @@ async def test_tags_are_matched_by_slug_and_created_when_new(client, author):
     assert tag_names(second) == ["New Wave", "Science Fiction"]
     tags = (await client.get("/api/tags")).json()
     assert tags["total"] == 2
+
+
+async def test_a_new_books_tags_come_in_the_order_named(client, author):
+    zebra = await create_tag(client, "Zebra")
+
+    book = await create_book(client, author["id"], tags=["zebra", "Mango", "Apple", "MANGO"])
+
+    # A known tag keeps its name; a slug named twice counts once, where it was first named.
+    assert [t["name"] for t in book["tags"]] == ["Zebra", "Mango", "Apple"]
+    assert book["tags"][0]["id"] == zebra["id"]
+    assert tag_names((await client.get(f"/api/books/{book['id']}")).json()) == ["Apple", "Mango", "Zebra"]
+
+
+async def test_a_refused_book_leaves_none_of_its_new_tags_behind(client, author):
+    await create_book(client, author["id"], title="One", isbn=isbn13(3), tags=["Kept"])
+    tags = ["Kept", "Brand New", "Another New"]
+
+    duplicate = await client.post(
+        "/api/books", json={"title": "Two", "authorId": author["id"], "isbn": isbn13(3), "tags": tags}
+    )
+    unknown = await client.post("/api/books", json={"title": "Three", "authorId": UNKNOWN_ID, "tags": tags})
+
+    assert_problem(duplicate, 409)
+    assert duplicate.json()["detail"] == f"A book with isbn {isbn13(3)} already exists."
+    assert_problem(unknown, 400, "authorId")
+    assert unknown.json()["detail"] == f"authorId: no author with id {UNKNOWN_ID}"
+    assert [t["name"] for t in (await client.get("/api/tags")).json()["items"]] == ["Kept"]
+    assert await db.scalar(select(func.count()).select_from(m.book_tag)) == 1
+    assert (await client.get("/api/books")).json()["total"] == 1
+
+
+async def test_a_new_book_stores_no_cover_as_json_null(client, author):
+    book = await create_book(client, author["id"])
+
+    cover_type = text("SELECT jsonb_typeof(cover) FROM book WHERE id = CAST(:id AS uuid)")
+    stored = await db.scalar(cover_type.bindparams(id=book["id"]))
+
+    assert stored == "null"
+    assert book["coverUrl"] is None
+
+
+async def test_a_title_with_nothing_to_make_a_slug_of_gets_the_fallback(client, author):
+    first = await create_book(client, author["id"], title="東京物語")
+    second = await create_book(client, author["id"], title="Волшебник")
+
+    assert first["slug"] == "book"
+    assert second["slug"].startswith("book-")
+    assert len(second["slug"]) == len("book-") + 6
+
+
+@pytest.mark.parametrize("resource", ["books", "authors"])
+async def test_no_free_slug_after_a_few_tries_is_409(client, author, monkeypatch, resource):
+    """Every suffixed slug taken as well (here the suffixes never change): books and authors say the same."""
+    monkeypatch.setattr(services, "secrets", SimpleNamespace(token_hex=lambda _: "c0ffee"))
+    body = {"title": "Dune", "authorId": author["id"]} if resource == "books" else {"name": "Dune"}
+    slugs = [(await client.post(f"/api/{resource}", json=body)).json()["slug"] for _ in range(2)]
+
+    response = await client.post(f"/api/{resource}", json=body)
+
+    assert slugs == ["dune", "dune-c0ffee"]
+    assert_problem(response, 409)
+    assert response.json()["detail"] == "No free slug for 'Dune'; try again."
 
 
 async def test_duplicate_tag_names_in_one_request_give_one_tag(client, author):

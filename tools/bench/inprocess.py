@@ -9,7 +9,10 @@ the least any Litestar app can spend. `--profile NAME` prints cProfile's top fun
     PYTHONPATH=tools .venv/bin/python -m bench.inprocess --database-url postgresql+asyncpg://…/folio_bench
 
 The database must hold the benchmark dataset: `tools/bench/run.py` leaves `folio_bench` behind on
-its embedded PostgreSQL, which `--data-dir .data-bench` starts and uses instead of a URL.
+its embedded PostgreSQL, which `--data-dir .data-bench` starts and uses instead of a URL. The create
+(`POST /api/books` with a bearer token, a new title and three new tags each time) needs the dataset's
+tokens: `--dataset`, by default `inputs/dataset.json` of `--data-dir`. The books and tags it creates are
+deleted afterwards.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import itertools
+import json
 import os
 import pstats
 import sys
@@ -28,9 +33,17 @@ from typing import Any
 
 import asyncpg
 
+from data.dataset import Dataset
+from data.isbn import isbn13
+
 Scope = dict[str, Any]
 Message = dict[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
+
+
+INPROCESS_ISBN_PREFIX = "974"
+"""Books created here take ISBNs no dataset, import file, load script or other check uses."""
+CREATED_TAG_PREFIX = "In-process Tag "
 
 
 @dataclass(frozen=True)
@@ -39,10 +52,46 @@ class Request:
     method: str
     path: str
     query: bytes = b""
+    headers: tuple[tuple[bytes, bytes], ...] = ()
+    body: Callable[[], bytes] | None = None
+    """A new body for every request."""
+
+
+def create_request(dataset: Dataset) -> Request:
+    """`POST /api/books` as the benchmark's create sends it, but with three new tags each time."""
+    serial = itertools.count()
+    authors = itertools.cycle(dataset.author_ids)
+
+    def body() -> bytes:
+        n = next(serial)
+        tags = [f"{CREATED_TAG_PREFIX}{n} {k}" for k in range(3)]
+        book = {
+            "title": f"In-process Volume {n}",
+            "authorId": next(authors),
+            "isbn": isbn13(INPROCESS_ISBN_PREFIX, n),
+            "publishedYear": 1999,
+            "tags": tags,
+        }
+        return json.dumps(book).encode()
+
+    headers = ((b"content-type", b"application/json"), (b"authorization", f"Bearer {dataset.users[0].token}".encode()))
+    return Request("create", "POST", "/api/books", headers=headers, body=body)
+
+
+async def delete_created(dsn: str) -> None:
+    """Remove the books and tags `create_request` made (a run cut short left some too)."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute("DELETE FROM book WHERE isbn LIKE $1", INPROCESS_ISBN_PREFIX + "%")
+        await connection.execute("DELETE FROM tag WHERE name LIKE $1", CREATED_TAG_PREFIX + "%")
+        await connection.execute("VACUUM (ANALYZE) book, book_tag, tag")
+    finally:
+        await connection.close()
 
 
 async def call(app: ASGIApp, request: Request) -> int:
     """Send `request` to `app`; its status."""
+    body = request.body() if request.body is not None else b""
     scope: Scope = {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
@@ -53,7 +102,13 @@ async def call(app: ASGIApp, request: Request) -> int:
         "raw_path": request.path.encode(),
         "root_path": "",
         "query_string": request.query,
-        "headers": [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"inprocess"), (b"accept", b"*/*")],
+        "headers": [
+            (b"host", b"127.0.0.1:8000"),
+            (b"user-agent", b"inprocess"),
+            (b"accept", b"*/*"),
+            (b"content-length", b"%d" % len(body)),
+            *request.headers,
+        ],
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8000),
         "state": {},
@@ -66,7 +121,7 @@ async def call(app: ASGIApp, request: Request) -> int:
         nonlocal sent_request
         if not sent_request:
             sent_request = True
-            return {"type": "http.request", "body": b"", "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": False}
         await asyncio.Event().wait()
         return {"type": "http.disconnect"}
 
@@ -156,6 +211,11 @@ def make_apps(database_url: str) -> dict[str, Any]:
     return {"folio": create_app(), "bare-litestar": bare, "floor": floor}
 
 
+def bench_dataset(options: argparse.Namespace) -> Dataset | None:
+    path = options.dataset or (options.data_dir / "inputs" / "dataset.json" if options.data_dir else None)
+    return Dataset.from_json(path) if path is not None and path.exists() else None
+
+
 def bench_database_url(options: argparse.Namespace) -> str:
     if options.database_url:
         return str(options.database_url)
@@ -175,18 +235,27 @@ async def run(options: argparse.Namespace) -> None:
         Request("get", "GET", f"/api/books/{book_id}"),
         Request("list", "GET", "/api/books", b"pageSize=20&currentPage=3"),
     ]
+    dataset = bench_dataset(options)
+    if dataset is not None:
+        requests.append(create_request(dataset))
+    else:
+        print("no dataset (--dataset): the create is left out", file=sys.stderr)
     apps = make_apps(database_url)
     rows: dict[str, dict[str, float]] = {}
     app: ASGIApp
-    for name, app in apps.items():
-        async with Lifespan(app):
-            for request in requests:
-                if name == "bare-litestar" and request.name == "list":
-                    continue
-                rows.setdefault(request.name, {})[name] = await cpu_per_request(app, request, options.count)
-            if options.profile == name:
-                target = next(r for r in requests if r.name == options.profile_request)
-                await profile(app, target, options.count, options.top, options.sort)
+    await delete_created(dsn)
+    try:
+        for name, app in apps.items():
+            async with Lifespan(app):
+                for request in requests:
+                    if name == "bare-litestar" and request.name in {"list", "create"}:
+                        continue
+                    rows.setdefault(request.name, {})[name] = await cpu_per_request(app, request, options.count)
+                if options.profile == name:
+                    target = next(r for r in requests if r.name == options.profile_request)
+                    await profile(app, target, options.count, options.top, options.sort)
+    finally:
+        await delete_created(dsn)
     names = list(apps)
     print(f"{'request':<8}" + "".join(f"{n:>15}" for n in names) + "   CPU µs per request (median of 5)")
     for request_name, by_app in rows.items():
@@ -199,9 +268,10 @@ def main() -> None:
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--database-url", help="the benchmark database (SQLAlchemy or libpq URL)")
     where.add_argument("--data-dir", type=Path, help="the benchmark's embedded PostgreSQL (e.g. .data-bench)")
+    parser.add_argument("--dataset", type=Path, help="the dataset's JSON (default: inputs/dataset.json of --data-dir)")
     parser.add_argument("--count", type=int, default=1000, help="requests per sample")
     parser.add_argument("--profile", choices=["folio", "bare-litestar", "floor"])
-    parser.add_argument("--profile-request", default="get", choices=["health", "get", "list"])
+    parser.add_argument("--profile-request", default="get", choices=["health", "get", "list", "create"])
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="tottime", choices=["tottime", "cumulative"])
     options = parser.parse_args()

@@ -1,12 +1,13 @@
-"""Hot reads run on the driver: a SELECT compiled once to asyncpg's SQL, run on a pooled asyncpg connection.
+"""Hot statements run on the driver: compiled once to asyncpg's SQL, run on an asyncpg connection.
 
-For the catalogue's most frequent reads, SQLAlchemy's work around the statement (an ORM session,
-a Connection, the execution context, result processing, row objects) costs several times the CPU
-asyncpg spends running it. These statements return plain columns that need no conversion, so they
-go to asyncpg directly, with its own prepared-statement cache, and return `asyncpg.Record` rows
-(read by column name). The connection is the request session's when it already has one (its
-transaction included); otherwise one is taken from the same pool for the reads alone and given
-back at once, as an autocommit read would be.
+For the catalogue's most frequent reads, and for creating a book, SQLAlchemy's work around the
+statement (an ORM session, a Connection, the execution context, result processing, row objects)
+costs several times the CPU asyncpg spends running it. These statements return plain columns that
+need no conversion, so they go to asyncpg directly, with its own prepared-statement cache, and
+return `asyncpg.Record` rows (read by column name). A read's connection is the request session's
+when it already has one; otherwise one is taken from the same pool for the reads alone and given
+back at once, as an autocommit read would be. A write runs on the request session's connection,
+inside its transaction (`in_transaction`), which the request's end commits or rolls back.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ if TYPE_CHECKING:
 
     import asyncpg
     from litestar.types import Scope
-    from sqlalchemy import Select
+    from sqlalchemy import ClauseElement
     from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.sql.compiler import SQLCompiler
 
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
 
@@ -69,9 +71,9 @@ class DriverQuery:
         return [values.get(name, default) for name, default in zip(self.names, self.built_with, strict=True)]
 
 
-def driver_query(statement: Select[Any]) -> DriverQuery:
+def driver_query(statement: ClauseElement) -> DriverQuery:
     """`statement` compiled for asyncpg; an `IN` list it was built with becomes one parameter per value."""
-    compiled = statement.compile(dialect=_DIALECT)
+    compiled = cast("SQLCompiler", statement.compile(dialect=_DIALECT))
     if compiled.post_compile_params:
         expanded = compiled.construct_expanded_state(compiled.params)
         sql, names, params = expanded.statement, tuple(expanded.positiontup or ()), expanded.parameters
@@ -81,9 +83,26 @@ def driver_query(statement: Select[Any]) -> DriverQuery:
 
 
 async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
-    """The asyncpg connection under `session` (checked out, and a transaction begun if the bind has one)."""
+    """The asyncpg connection under `session`, checked out, for reads (statements that write: `in_transaction`)."""
     connection = await session.connection()
     raw = await connection.get_raw_connection()
+    driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
+    return driver
+
+
+async def in_transaction(session: AsyncSession) -> asyncpg.Connection:
+    """The asyncpg connection under `session`, its transaction begun: for statements that write.
+
+    SQLAlchemy's asyncpg adapter sends `BEGIN` lazily, just before the first statement it runs itself.
+    Statements sent to the driver directly would run before it, each committed on its own, and the
+    request's end would then have no transaction to commit or roll back. So the adapter is asked to
+    begin now, as its own cursor does (it begins nothing for a session in autocommit mode).
+    """
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    adapter: Any = raw.dbapi_connection
+    if not adapter._started:
+        await adapter._start_transaction()
     driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
     return driver
 
@@ -91,12 +110,18 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
 @asynccontextmanager
 async def reading(scope: Scope) -> AsyncIterator[asyncpg.Connection]:
     """A connection for the request's reads: its session's if it has one, else a pooled one meanwhile."""
-    config = get_alchemy_config()
-    session: AsyncSession | None = get_aa_scope_state(scope, config.session_scope_key)
+    session: AsyncSession | None = get_aa_scope_state(scope, get_alchemy_config().session_scope_key)
     if session is not None:
         yield await driver_connection(session)
         return
-    pool = config.get_engine().sync_engine.pool
+    async with pooled_connection() as connection:
+        yield connection
+
+
+@asynccontextmanager
+async def pooled_connection() -> AsyncIterator[asyncpg.Connection]:
+    """A connection of the pool, outside any transaction (each statement commits), given back when the block ends."""
+    pool = get_alchemy_config().get_engine().sync_engine.pool
     pooled = await greenlet_spawn(pool.connect)
     try:
         yield cast("asyncpg.Connection", pooled.driver_connection)
@@ -125,3 +150,9 @@ async def fetch_value(connection: asyncpg.Connection, query: DriverQuery, values
     if _observers:
         _observe(query)
     return await connection.fetchval(query.sql, *query.arguments(values))  # type: ignore[no-untyped-call]
+
+
+async def execute(connection: asyncpg.Connection, query: DriverQuery, values: Mapping[str, Any]) -> None:
+    if _observers:
+        _observe(query)
+    await connection.execute(query.sql, *query.arguments(values))

@@ -182,7 +182,8 @@ def _from_database_error(exc: BaseException) -> Response[dict[str, Any]]:
     if _is_data_error(exc):
         return _problem(HTTPStatus.BAD_REQUEST, "A value is out of range or malformed.")
     if isinstance(exc, (DuplicateKeyError, ForeignKeyError, IntegrityError)) or any(
-        isinstance(item, sa_exc.IntegrityError) for item in _exception_chain(exc)
+        isinstance(item, (sa_exc.IntegrityError, asyncpg.exceptions.IntegrityConstraintViolationError))
+        for item in _exception_chain(exc)
     ):
         detail = exc.detail if isinstance(exc, AdvancedAlchemyError) and exc.detail else "Conflict"
         if "An integrity error occurred" in detail or "There was an issue" in detail:
@@ -193,7 +194,7 @@ def _from_database_error(exc: BaseException) -> Response[dict[str, Any]]:
 
 
 _DATABASE_ERRORS = (RepositoryError, AdvancedAlchemyError, sa_exc.SQLAlchemyError, asyncpg.exceptions.PostgresError)
-"""asyncpg's own errors come from the reads run on the driver (`app.lib.driver`)."""
+"""asyncpg's own errors come from the statements run on the driver (`app.lib.driver`)."""
 
 
 def problem_details_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:

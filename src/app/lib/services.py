@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from functools import cache
 from typing import Any, Generic, TypeVar
 
@@ -31,6 +31,19 @@ def make_slug(value: str, fallback: str) -> str:
     """A URL-safe slug that leaves room for a clash suffix; `fallback` when nothing ASCII is left."""
     slug = slugify(value)[: SLUG_MAX - _SUFFIX_LENGTH - 1].strip("-_")
     return slug or fallback
+
+
+def slug_candidates(value: str, fallback: str) -> Iterator[str]:
+    """The slugs to try in turn for a row named `value`: its own slug, then a few with a random suffix."""
+    base = make_slug(value, fallback)
+    yield base
+    for _ in range(_SLUG_ATTEMPTS - 1):
+        yield f"{base}-{secrets.token_hex(_SUFFIX_LENGTH // 2)}"
+
+
+def no_free_slug(value: str) -> ConflictError:
+    """The 409 when every one of `slug_candidates(value)` was taken."""
+    return ConflictError(detail=f"No free slug for {value!r}; try again.")
 
 
 @cache
@@ -109,13 +122,9 @@ class SluggedService(OneSnapshotPages[ModelT], Generic[ModelT]):
         """
         repository = self.repository
         statement = _insert_unless_slug_taken(repository.model_type)
-        base = make_slug(slug_from, repository.slug_fallback)
-        slug = base
-        for _ in range(_SLUG_ATTEMPTS):
+        for slug in slug_candidates(slug_from, repository.slug_fallback):
             row = full_row(repository.model_type.__table__, {**values, "slug": slug})
             created: ModelT | None = (await repository.session.scalars(statement, row)).first()
             if created is not None:
                 return created
-            slug = f"{base}-{secrets.token_hex(_SUFFIX_LENGTH // 2)}"
-        msg = f"No free slug for {slug_from!r}; try again."
-        raise ConflictError(detail=msg)
+        raise no_free_slug(slug_from)

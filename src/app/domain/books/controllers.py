@@ -63,7 +63,7 @@ class BookController(Controller):
     async def create_book(
         self, request: Request[m.User, Any, Any], books_service: BookService, data: s.BookCreate
     ) -> Response[s.Book]:
-        book = await books_service.create_book(
+        row, tags = await books_service.create_book(
             {
                 "title": data.title,
                 "author_id": data.author_id,
@@ -74,11 +74,8 @@ class BookController(Controller):
             },
             created_by=request.user.id,
         )
-        return Response(
-            s.Book.from_model(book),
-            status_code=HTTP_201_CREATED,
-            headers={"Location": f"/api/books/{book.id}"},
-        )
+        book = s.Book.from_row(row, tags)
+        return Response(book, status_code=HTTP_201_CREATED, headers={"Location": f"/api/books/{book.id}"})
 
     @get("/{book_id:str}", operation_id="GetBook", summary="Get a book")
     async def get_book(self, book_views: BookViews, book_id: UUID) -> s.Book:

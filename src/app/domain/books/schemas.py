@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -36,8 +37,11 @@ class Book(CamelizedBaseStruct):
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, row: Columns) -> Book:
-        """A book read by `app.domain.books.views` (one row: the book, its author's name and slug, its tags)."""
+    def from_row(cls, row: Columns, tags: Sequence[Columns] | None = None) -> Book:
+        """A book read by `app.domain.books.views` (one row: the book, its author's name and slug, its tags).
+
+        A book just created comes with its `tags` apart (rows of `id`, `name`, `slug`), in the order named.
+        """
         book_id = row["id"]
         return cls(
             id=book_id,
@@ -52,7 +56,9 @@ class Book(CamelizedBaseStruct):
                 for tag_id, name, slug in zip(
                     row["tag_ids"] or (), row["tag_names"] or (), row["tag_slugs"] or (), strict=True
                 )
-            ],
+            ]
+            if tags is None
+            else [TagRef(id=tag["id"], name=tag["name"], slug=tag["slug"]) for tag in tags],
             cover_url=m.versioned_cover_url(book_id, row["cover_version"]),
             created_by=row["created_by"],
             created_at=row["created_at"],
