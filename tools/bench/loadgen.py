@@ -12,7 +12,7 @@ import resource
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ WORKLOAD_SCRIPTS = {
     "create": "create_book.lua",
     "mix": "mix.lua",
     "health": "health.lua",
+    "login": "login.lua",
 }
 CREATING_WORKLOADS = frozenset({"create", "mix"})
 CREATED_ISBN_PREFIX = "977"
@@ -111,8 +112,12 @@ def run_wrk(
     run_number: int,
     shape: LoadShape,
     db_cpu: Callable[[], float] | None = None,
+    script_env: Mapping[str, str] | None = None,
 ) -> WrkRun:
-    """Run one workload for `seconds`; `db_cpu` is a callable giving PostgreSQL's CPU seconds so far."""
+    """Run one workload for `seconds`; `db_cpu` is a callable giving PostgreSQL's CPU seconds so far.
+
+    `script_env` adds variables the workload's script reads (see `wrk/common.lua`).
+    """
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as scratch:
         summary_path = Path(scratch) / "summary.json"
         env = {
@@ -121,6 +126,7 @@ def run_wrk(
             "BENCH_SUMMARY": str(summary_path),
             "BENCH_RUN": str(run_number),
             "BENCH_ISBN_PREFIX": CREATED_ISBN_PREFIX,
+            **(script_env or {}),
         }
         command = [
             wrk_path(),

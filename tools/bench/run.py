@@ -56,6 +56,7 @@ FLOOR_STATEMENTS = {
 }
 SOAK_SAMPLE_SECONDS = 5.0
 STORM_CONCURRENCY = 20
+RAW_VERIFIES = 30
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class Options:
     servers: tuple[ServerKind, ...]
     soak_seconds: float
     import_rows: int
-    logins: int
+    login_seconds: float
     storm_seconds: float
     data_dir: Path
     label: str
@@ -86,7 +87,9 @@ def parse_options(argv: list[str] | None = None) -> Options:
         "--soak-seconds", type=float, help="memory soak under the mix (default 300; quick: none; 0: none)"
     )
     parser.add_argument("--import-rows", type=int, help="rows of the bulk-import file (default 10000; quick 2000)")
-    parser.add_argument("--logins", type=int, help="logins timed one at a time (default 30; quick 10)")
+    parser.add_argument(
+        "--login-seconds", type=float, help="seconds of logins timed one at a time (default 10; quick 4)"
+    )
     parser.add_argument("--storm-seconds", type=float, help="length of the login storm (default 15; quick 8)")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
@@ -110,7 +113,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         servers=SERVER_KINDS if arguments.server == "both" else (arguments.server,),
         soak_seconds=pick(arguments.soak_seconds, 300.0, 0.0),
         import_rows=pick(arguments.import_rows, 10000, 2000),
-        logins=pick(arguments.logins, 30, 10),
+        login_seconds=pick(arguments.login_seconds, 10.0, 4.0),
         storm_seconds=pick(arguments.storm_seconds, 15.0, 8.0),
         data_dir=arguments.data_dir.resolve(),
         label=arguments.label,
@@ -137,7 +140,14 @@ class Benchmark:
         self.logs = options.data_dir / "logs"
         self.runs = 0
 
-    def wrk(self, server: Server, workload: str, seconds: float) -> WrkRun:
+    def wrk(
+        self,
+        server: Server,
+        workload: str,
+        seconds: float,
+        shape: LoadShape | None = None,
+        script_env: dict[str, str] | None = None,
+    ) -> WrkRun:
         self.runs += 1
         return run_wrk(
             server,
@@ -145,8 +155,9 @@ class Benchmark:
             seconds=seconds,
             inputs=self.inputs,
             run_number=self.runs,
-            shape=self.options.shape,
+            shape=shape or self.options.shape,
             db_cpu=self.database.cpu_seconds if self.database.watches_cpu else None,
+            script_env=script_env,
         )
 
     async def measured(self, server: Server, workload: str, seconds: float) -> WrkRun:
@@ -211,12 +222,32 @@ class Benchmark:
         counted: dict[str, Any] = run_json_module("bench.statements", "--dataset", dataset, env=self.folio_child_env())
         return counted
 
+    async def login_run(self, folio: Server, seconds: float, connections: int) -> WrkRun:
+        shape = LoadShape(threads=1, connections=connections, timeout_s=self.options.shape.timeout_s)
+        script_env = await asyncio.to_thread(login.wrk_env, folio.url, self.dataset)
+        return await asyncio.to_thread(self.wrk, folio, "login", seconds, shape, script_env)
+
     async def logins(self, folio: Server) -> dict[str, Any]:
-        say(f"logins: {self.options.logins} one at a time, and the raw verify")
-        folio_side = await login.sequential_logins(folio.url, self.dataset, self.options.logins)
+        seconds = self.options.login_seconds
+        say(f"logins: one at a time for {seconds:.0f} s (wrk, one connection), and the raw verify")
+        await self.login_run(folio, min(2.0, self.options.warmup), connections=1)
         hashed = await bench_db.hashed_password(self.database, self.dataset.users[0].email)
-        raw = await asyncio.to_thread(login.raw_verify, self.dataset.password, hashed, self.options.logins)
-        ratio = folio_side["median_ms"] / raw["median_ms"] if folio_side["median_ms"] else None
+        # The raw verify is timed on both sides of the logins: the machine's speed drifts over a run.
+        before = await asyncio.to_thread(login.raw_verify_timings, self.dataset.password, hashed, RAW_VERIFIES)
+        run = await self.login_run(folio, seconds, connections=1)
+        after = await asyncio.to_thread(login.raw_verify_timings, self.dataset.password, hashed, RAW_VERIFIES)
+        raw = login.verify_summary(before + after)
+        folio_side = {
+            "logins": run.requests,
+            "errors": run.error_count,
+            "median_ms": run.latency_ms["p50"],
+            "p90_ms": run.latency_ms["p90"],
+            "min_ms": run.latency_ms["min"],
+            "max_ms": run.latency_ms["max"],
+            "cpu_ms_per_login": run.cpu_ms_per_request,
+            "wrk": run.to_json(),
+        }
+        ratio = folio_side["median_ms"] / raw["median_ms"] if run.requests else None
         return {"folio": folio_side, "raw_verify": raw, "ratio": ratio}
 
     async def storm(self, folio: Server) -> dict[str, Any]:
@@ -224,11 +255,10 @@ class Benchmark:
         say(f"login storm: get one book for {seconds:.0f} s alone, then with {STORM_CONCURRENCY} concurrent logins")
         await self.measured(folio, "get", self.options.warmup)
         unloaded = await self.measured(folio, "get", seconds)
-        stop = asyncio.Event()
-        storm = asyncio.create_task(login.login_storm(folio.url, self.dataset, STORM_CONCURRENCY, stop))
+        # The logins start a second before the measured gets and end a second after them.
+        storm = asyncio.create_task(self.login_run(folio, seconds + 2, connections=STORM_CONCURRENCY))
         await asyncio.sleep(1.0)
         loaded = await self.measured(folio, "get", seconds)
-        stop.set()
         logins = await storm
         return {
             "concurrency": STORM_CONCURRENCY,
@@ -237,7 +267,7 @@ class Benchmark:
             "unloaded_p99_ms": unloaded.latency_ms["p99"],
             "loaded_p99_ms": loaded.latency_ms["p99"],
             "ratio": loaded.latency_ms["p99"] / unloaded.latency_ms["p99"],
-            "logins": logins,
+            "logins": {"logins": logins.requests, "errors": logins.error_count, "wrk": logins.to_json()},
         }
 
     async def logging_cost(self, kind: ServerKind) -> dict[str, Any]:

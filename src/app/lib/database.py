@@ -144,6 +144,12 @@ def request_db_session(scope: Scope) -> AsyncSession:
     return get_alchemy_config().provide_session(scope["app"].state, scope)
 
 
+def request_in_transaction(scope: Scope) -> bool:
+    """Whether the request's database session has begun a transaction (which its end commits or rolls back)."""
+    session: AsyncSession | None = get_aa_scope_state(scope, get_alchemy_config().session_scope_key)
+    return session is not None and session.in_transaction()
+
+
 _LOOKUP_SESSION = "folio_lookup_session"
 
 

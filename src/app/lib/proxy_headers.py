@@ -49,6 +49,7 @@ def trusted_proxies() -> tuple[Network, ...]:
     return parse_networks(get_settings().auth.trusted_proxies)
 
 
+@lru_cache(maxsize=4096)  # parsing an address costs ~10 µs; a request asks for up to a few
 def _is_trusted(address: str, proxies: tuple[Network, ...]) -> bool:
     try:
         ip = ipaddress.ip_address(address)

@@ -8,6 +8,8 @@
 --                      it goes into the titles and ISBNs of created books, which must never repeat
 --   BENCH_ISBN_PREFIX  three digits no book of the dataset starts its ISBN with (default 977)
 --   BENCH_PAGE_SIZE    page size of the list requests (default 20)
+--   BENCH_PASSWORD     every user's password (login)
+--   BENCH_CSRF         a csrftoken cookie value Folio issued, sent as cookie and header (login)
 
 local common = {}
 
@@ -57,8 +59,9 @@ function common.setup(thread)
 end
 
 -- Thread start, in the thread's own Lua state.
-local book_ids, author_ids, tag_names, tokens, pages
+local book_ids, author_ids, tag_names, tokens, pages, emails
 local created = 0
+local logins = 0
 statuses = {}
 non_2xx = 0
 
@@ -72,6 +75,9 @@ function common.init(needs)
     author_ids = read_lines("author_ids.txt")
     tag_names = read_lines("tag_names.txt")
     tokens = read_lines("tokens.txt")
+  end
+  if needs.login then
+    emails = read_lines("emails.txt")
   end
 end
 
@@ -118,6 +124,25 @@ function common.create_book()
     ["Authorization"] = "Bearer " .. pick(tokens),
   }
   return wrk.format("POST", "/api/books", headers, body)
+end
+
+-- A sign-in as a fresh browser sends it: the CSRF cookie and header, no session cookie. Every one
+-- comes from its own client address (Folio trusts X-Forwarded-For from the benchmark's proxy address),
+-- so the per-client limit on /api/auth is never met; the per-email limit counts only failures.
+function common.login()
+  logins = logins + 1
+  local csrf = os.getenv("BENCH_CSRF") or ""
+  local serial = logins + 65536 * (thread_number or 0)
+  local body = string.format(
+    '{"email":%s,"password":%s}', json_string(emails[(logins - 1) % #emails + 1]), json_string(os.getenv("BENCH_PASSWORD") or "")
+  )
+  local headers = {
+    ["Content-Type"] = "application/json",
+    ["X-CSRFToken"] = csrf,
+    ["Cookie"] = "csrftoken=" .. csrf,
+    ["X-Forwarded-For"] = string.format("10.%d.%d.%d", math.floor(serial / 65536) % 256, math.floor(serial / 256) % 256, serial % 256),
+  }
+  return wrk.format("POST", "/api/auth/login", headers, body)
 end
 
 function common.response(status, headers, body)

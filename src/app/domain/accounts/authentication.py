@@ -30,13 +30,20 @@ from sqlalchemy.dialects.postgresql import insert
 from app.db import models as m
 from app.lib.asgi import AUTH_PATH_PREFIX, SESSION_COOKIE, bearer_token, has_cookie
 from app.lib.crypt import token_digest
-from app.lib.database import end_lookups, get_alchemy_config, lookup_db_session, request_db_session
-from app.lib.precompiled import bound_values, full_row, insert_columns, precompiled
+from app.lib.database import (
+    end_lookups,
+    get_alchemy_config,
+    lookup_db_session,
+    request_db_session,
+    request_in_transaction,
+)
+from app.lib.driver import DriverQuery, driver_query, execute, in_transaction, pooled_connection
+from app.lib.precompiled import bound_values, full_row, insert_columns
 from app.lib.settings import get_settings
 
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
-    from litestar.types import ASGIApp, Message, Receive, Scope, ScopeSession, Send
+    from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, ScopeSession, Send
     from sqlalchemy import Table
     from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -92,10 +99,13 @@ class UserSessionBackend(SQLAlchemyAsyncSessionBackend):
     ) -> None:
         """Write the session row only when it changed, inside the request's transaction when it has one.
 
-        Writing in the request's transaction keeps a login atomic: the new user and their session row
-        commit together (or not at all) in the autocommit hook that runs after this.
+        Writing in the request's transaction keeps a sign-up atomic: the new user and their session row
+        commit together (or not at all) in the autocommit hook that runs after this. A successful
+        request that has no transaction (a sign-in, a sign-out) writes with single autocommit
+        statements instead, which saves the BEGIN and COMMIT round trips.
         """
         headers = MutableScopeHeaders.from_message(message)
+        status = cast("HTTPResponseStartEvent", message)["status"]
         state = connection.scope.setdefault("state", {})
         if scope_session is not Empty and not scope_session and not state.get(_NEW_SESSION_ID):
             # Nobody signed in: no row and no cookie, so anonymous and bearer clients are never handed
@@ -105,23 +115,45 @@ class UserSessionBackend(SQLAlchemyAsyncSessionBackend):
                 headers.add("Set-Cookie", self._expired_cookie)
             return
         session_id = self.get_session_id(connection)
-        db_session = request_db_session(connection.scope)
         if scope_session is Empty:
-            await db_session.execute(_DELETE_SESSION, {"session_id": session_id})
+            await self._write(connection.scope, status, [(_DELETE_SESSION, {"session_id": session_id})])
             headers.add("Set-Cookie", self._expired_cookie)
             return
+        writes: list[tuple[DriverQuery, dict[str, Any]]] = []
         if scope_session != state.get(_LOADED_SESSION) or state.get(_NEW_SESSION_ID):
             data = self.serialize_data(scope_session, connection.scope)
-            await db_session.execute(_UPSERT_SESSION, self._session_row(session_id, data))
+            writes.append((_UPSERT_SESSION, self._session_row(session_id, data)))
         previous_id = connection.cookies.get(self.config.key)
         if state.get(_NEW_SESSION_ID) and previous_id and previous_id != session_id:
-            await db_session.execute(_DELETE_SESSION, {"session_id": previous_id})
-        cookie = Cookie(value=session_id, key=self.config.key, **self._cookie_attributes)
-        headers.add("Set-Cookie", cookie.to_header(header=""))
+            writes.append((_DELETE_SESSION, {"session_id": previous_id}))
+        await self._write(connection.scope, status, writes)
+        before, after = self._cookie_template
+        headers.add("Set-Cookie", before + session_id + after)
+
+    @staticmethod
+    async def _write(scope: Scope, status: int, writes: list[tuple[DriverQuery, dict[str, Any]]]) -> None:
+        if not writes:
+            return
+        if 200 <= status < 300 and not request_in_transaction(scope):
+            async with pooled_connection() as connection:
+                for query, values in writes:
+                    await execute(connection, query, values)
+            return
+        connection = await in_transaction(request_db_session(scope))
+        for query, values in writes:
+            await execute(connection, query, values)
 
     @cached_property
     def _cookie_attributes(self) -> dict[str, Any]:
         return dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
+
+    @cached_property
+    def _cookie_template(self) -> tuple[str, str]:
+        """The session cookie's header split around its value (Litestar's `Cookie` costs ~70 µs a header)."""
+        placeholder = "session-id-placeholder"
+        header = Cookie(value=placeholder, key=self.config.key, **self._cookie_attributes).to_header(header="")
+        before, _, after = header.partition(placeholder)
+        return before, after
 
     @cached_property
     def _expired_cookie(self) -> str:
@@ -142,15 +174,16 @@ class UserSessionBackend(SQLAlchemyAsyncSessionBackend):
 
 _SESSIONS = cast("Table", m.UserSession.__table__)
 _insert_session = insert(_SESSIONS).values(bound_values(insert_columns(_SESSIONS)))
-_UPSERT_SESSION = precompiled(
+_UPSERT_SESSION = driver_query(
     _insert_session.on_conflict_do_update(
         index_elements=[m.UserSession.session_id],
         set_={"data": _insert_session.excluded.data, "expires_at": _insert_session.excluded.expires_at},
-    ),
-    _SESSIONS,
+    )
 )
-"""A new session's row, or new data and expiry for a known one (the request's transaction writes it)."""
-_DELETE_SESSION = delete(m.UserSession).where(m.UserSession.session_id == bindparam("session_id"))
+"""A new session's row, or new data and expiry for a known one."""
+_DELETE_SESSION = driver_query(
+    delete(_SESSIONS).where(_SESSIONS.c.session_id == bindparam("session_id", type_=_SESSIONS.c.session_id.type))
+)
 
 
 def start_new_session(connection: ASGIConnection[Any, Any, Any, Any], user: m.User) -> None:

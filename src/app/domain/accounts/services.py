@@ -1,20 +1,25 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from litestar.exceptions import NotFoundException, ValidationException
-from sqlalchemy import delete, select, update
+from sqlalchemy import String, bindparam, delete, inspect, select, update
 
 from app.db import models as m
 from app.domain.accounts.password_policy import password_problems
 from app.lib.crypt import hash_password, new_token, token_digest, verify_password
 from app.lib.database import brief_session
+from app.lib.driver import driver_query, fetch_row, pooled_connection
 from app.lib.errors import ConflictError
+from app.lib.rate_limit import WindowCount, current_columns
 from app.lib.services import OneSnapshotPages
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
 
 API_TOKEN_PREFIX = "folio_"  # noqa: S105 - a public prefix, not a secret
 """Every API token starts with this, so leaked tokens are easy to recognise (and to scan for)."""
@@ -40,6 +45,21 @@ async def new_password_hash(password: str, email: str, field: str = "password") 
     return await hash_password(password)
 
 
+_USERS = cast("Table", m.User.__table__)
+_USER_COLUMNS = [
+    (attribute.key, attribute.columns[0].name)
+    for attribute in inspect(m.User).column_attrs
+    if not attribute.key.startswith("_")  # the ORM's insert sentinel
+]
+_failures, _failures_window_ends_at = current_columns(bindparam("key"))
+_counts = select(_failures.label("failures"), _failures_window_ends_at.label("failures_window_ends_at")).subquery()
+_SIGN_IN_CANDIDATE = driver_query(
+    select(_counts, *_USERS.columns)
+    .select_from(_counts)
+    .outerjoin(_USERS, _USERS.c.email == bindparam("email", type_=String))
+)
+
+
 class UserRepository(SQLAlchemyAsyncRepository[m.User]):
     model_type = m.User
 
@@ -58,14 +78,27 @@ class UserService(OneSnapshotPages[m.User]):
             auto_refresh=False,
         )
 
-    async def authenticate(self, email: str, password: str) -> m.User | None:
-        """The one place credentials are checked: the active user with this email and password, else None.
+    @staticmethod
+    async def sign_in_candidate(email: str, failures_key: str) -> tuple[m.User | None, WindowCount | None]:
+        """The user with this email (if any) and the rate-limit count under `failures_key`, in one statement.
 
-        An unknown email costs the same hashing work as a wrong password. A hash made with outdated
-        parameters is replaced by a current one. No connection is held while the password is checked.
+        Read on the driver, on a connection given back at once: none is held while `authenticate` then
+        checks the password. The user is a detached `User` made from the row.
         """
-        async with brief_session() as session:
-            user = await session.scalar(select(m.User).where(m.User.email == email.lower()))
+        async with pooled_connection() as connection:
+            row = await fetch_row(connection, _SIGN_IN_CANDIDATE, {"email": email.lower(), "key": failures_key})
+        assert row is not None  # the counts' one-row subquery is outer-joined to the user
+        failures = WindowCount.of(row["failures"], row["failures_window_ends_at"])
+        if row["id"] is None:
+            return None, failures
+        return m.User(**{attribute: row[column] for attribute, column in _USER_COLUMNS}), failures
+
+    async def authenticate(self, user: m.User | None, password: str) -> m.User | None:
+        """The one place credentials are checked: `user` (from `sign_in_candidate`) if active and `password` is theirs.
+
+        No user (an unknown email) costs the same hashing work as a wrong password. A hash made with
+        outdated parameters is replaced by a current one.
+        """
         valid, new_hash = await verify_password(password, user.hashed_password if user else None)
         if user is None or not valid or not user.is_active:
             return None

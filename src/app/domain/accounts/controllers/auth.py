@@ -57,14 +57,14 @@ class AuthController(Controller):
     async def log_in(self, request: Request[Any, Any, Any], users_service: UserService, data: s.Login) -> s.User:
         settings = get_settings().auth
         key = _login_failures_key(data.email)
-        failures = await rate_limit.current(key)
+        candidate, failures = await users_service.sign_in_candidate(data.email, key)
         if failures is not None and failures.hits >= settings.login_failures_per_email:
             logger.warning("login refused", email=data.email, reason="too many failures", client=_client(request))
             raise TooManyRequestsException(
                 detail="Too many failed sign-ins for this email; try again later.",
                 headers={"Retry-After": str(failures.retry_after())},
             )
-        user = await users_service.authenticate(data.email, data.password)
+        user = await users_service.authenticate(candidate, data.password)
         if user is None:
             await rate_limit.hit(key, timedelta(seconds=settings.login_failure_window))
             logger.warning("login failed", email=data.email, client=_client(request))
