@@ -145,6 +145,18 @@ function common.login()
   return wrk.format("POST", "/api/auth/login", headers, body)
 end
 
+-- Makes the calling script a workload: wrk's callbacks, reading the inputs `needs` names, and
+-- `request` (builds each request) unless the script sets a fixed one in `wrk` itself.
+function common.workload(needs, request)
+  setup = common.setup
+  done = common.done
+  response = common.response
+  init = function(args)
+    common.init(needs)
+  end
+  _G.request = request
+end
+
 function common.response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
   if status < 200 or status > 299 then

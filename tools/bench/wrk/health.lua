@@ -4,9 +4,7 @@ local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 package.path = here .. "?.lua;" .. package.path
 local common = require("common")
 
-setup = common.setup
-done = common.done
-response = common.response
+common.workload({})
 
 wrk.method = "GET"
 wrk.path = "/health"

@@ -4,12 +4,4 @@ local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 package.path = here .. "?.lua;" .. package.path
 local common = require("common")
 
-setup = common.setup
-done = common.done
-response = common.response
-
-function init(args)
-  common.init({ login = true })
-end
-
-request = common.login
+common.workload({ login = true }, common.login)

@@ -4,15 +4,7 @@ local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 package.path = here .. "?.lua;" .. package.path
 local common = require("common")
 
-setup = common.setup
-done = common.done
-response = common.response
-
-function init(args)
-  common.init({ books = true, create = true })
-end
-
-function request()
+local function mixed()
   local draw = math.random()
   if draw < 0.6 then
     return common.get_book()
@@ -21,3 +13,5 @@ function request()
   end
   return common.create_book()
 end
+
+common.workload({ books = true, create = true }, mixed)
