@@ -20,7 +20,9 @@ from app.db import models as m
 from app.lib.settings import get_settings
 from tests.integration.catalogue import Client, create_author, create_book, isbn13
 from tests.support import db
-from tests.support.browser import signed_in
+from tests.support.accounts import TEST_PASSWORD
+from tests.support.browser import SESSION_COOKIE, signed_in
+from tests.support.csrf import csrf_headers
 from tests.support.statements import count_statements
 
 GET_BUDGET = 2
@@ -164,6 +166,29 @@ async def test_a_browser_session_is_renewed_at_most_every_few_minutes(anon_clien
     assert len(session_writes(later)) == 1, later
     expires_at = await db.scalar(select(m.UserSession.expires_at).where(m.UserSession.session_id == session_id))
     assert expires_at > renewed_long_ago + timedelta(minutes=9)
+
+
+async def test_a_sign_in_costs_three_statements_and_a_failed_one_writes_no_session(anon_client, user):
+    headers = await csrf_headers(anon_client)
+    right = {"email": user.email, "password": TEST_PASSWORD}
+
+    with count_statements() as signing_in:
+        assert (await anon_client.post("/api/auth/login", json=right, headers=headers)).status_code == 200
+    anon_client.cookies.delete(SESSION_COOKIE)
+    with count_statements() as failing:
+        wrong = {**right, "password": TEST_PASSWORD + "-wrong"}
+        assert (await anon_client.post("/api/auth/login", json=wrong, headers=headers)).status_code == 401
+
+    # The client's request count; the user with the email's failed sign-ins; the new session row.
+    assert [first_word(s) for s in signing_in] == ["INSERT rate_limit_counter", "SELECT", "INSERT user_session"]
+    # A failure counts against the email instead of writing a session.
+    assert [first_word(s) for s in failing] == ["INSERT rate_limit_counter", "SELECT", "INSERT rate_limit_counter"]
+
+
+def first_word(statement: str) -> str:
+    """`INSERT table` for an insert, else the statement's first keyword."""
+    words = statement.split()
+    return f"INSERT {words[2]}" if words[0] == "INSERT" else words[0]
 
 
 async def test_every_list_page_carries_its_count(client, admin_client):
