@@ -41,3 +41,14 @@ def test_an_integrity_error_from_the_driver_is_a_409_like_sqlalchemys(error):
         409,
         {"type": "about:blank", "title": "Conflict", "status": 409, "detail": "Conflict"},
     )
+
+
+def test_a_connection_dropped_while_idle_in_the_pool_is_a_503():
+    # What asyncpg raises for a statement on a pooled connection whose server went away (a restart)
+    # after it was checked out; SQLAlchemy would have invalidated the connection and said 503 too.
+    dropped = asyncpg.exceptions.InternalClientError("cannot switch to state 12; another operation (2) is in progress")
+
+    status, body = answer(dropped)
+
+    assert status == 503
+    assert body["status"] == 503

@@ -70,6 +70,9 @@ def _is_connection_failure(exc: BaseException) -> bool:
                 asyncpg.exceptions.AdminShutdownError,
                 asyncpg.exceptions.CrashShutdownError,
                 asyncpg.exceptions.InsufficientResourcesError,  # e.g. too many connections already
+                # A pooled connection the server dropped while it sat idle (a restart), met mid-protocol:
+                # "cannot switch to state 12; another operation (2) is in progress".
+                asyncpg.exceptions.InternalClientError,
             ),
         ):
             return True

@@ -28,6 +28,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from app.db import models as m
+from app.domain.accounts.user_rows import USERS, detached_user
 from app.lib.asgi import AUTH_PATH_PREFIX, SESSION_COOKIE, bearer_token, has_cookie
 from app.lib.crypt import token_digest
 from app.lib.database import (
@@ -37,7 +38,7 @@ from app.lib.database import (
     request_db_session,
     request_in_transaction,
 )
-from app.lib.driver import DriverQuery, driver_query, execute, in_transaction, pooled_connection
+from app.lib.driver import DriverQuery, driver_query, execute, fetch_row, in_transaction, pooled_connection
 from app.lib.precompiled import bound_values, full_row, insert_columns
 from app.lib.settings import get_settings
 
@@ -247,13 +248,28 @@ async def _update_unless_locked(db_session: AsyncSession, model: type[Any], wher
     await db_session.execute(statement.execution_options(synchronize_session=False))
 
 
-# Built once: compiled and given a cache key once per process, not on every request.
-_USER_BY_TOKEN = (
-    select(m.User, m.ApiToken.id, m.ApiToken.last_used_at)
-    .join(m.ApiToken, m.ApiToken.user_id == m.User.id)
-    .where(m.ApiToken.token_hash == bindparam("digest"), m.User.is_active.is_(True))
-    .where(m.ApiToken.expires_at.is_(None) | (m.ApiToken.expires_at > bindparam("now")))
+_TOKENS = cast("Table", m.ApiToken.__table__)
+_USER_BY_TOKEN = driver_query(
+    select(*USERS.columns, _TOKENS.c.id.label("token_id"), _TOKENS.c.last_used_at.label("token_last_used_at"))
+    .join(_TOKENS, _TOKENS.c.user_id == USERS.c.id)
+    .where(_TOKENS.c.token_hash == bindparam("digest", type_=_TOKENS.c.token_hash.type), USERS.c.is_active.is_(True))
+    .where(_TOKENS.c.expires_at.is_(None) | (_TOKENS.c.expires_at > bindparam("now", type_=_TOKENS.c.expires_at.type)))
 )
+"""The active user of a live API token, with the token's id and when it was last used (on the driver)."""
+_recorded_long_ago = _TOKENS.c.last_used_at.is_(None) | (_TOKENS.c.last_used_at < bindparam("recorded_before"))
+_RECORD_TOKEN_USE = driver_query(
+    update(_TOKENS)
+    .where(
+        _TOKENS.c.id.in_(
+            select(_TOKENS.c.id)
+            .where(_TOKENS.c.id == bindparam("token_id", type_=_TOKENS.c.id.type), _recorded_long_ago)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+    )
+    .values(last_used_at=bindparam("now", type_=_TOKENS.c.last_used_at.type))
+)
+"""`last_used_at`, unless recorded lately or being recorded by another request right now (its row lock skipped)."""
 _SESSION_WITH_USER = (
     select(m.UserSession.id, m.UserSession.data, m.UserSession.expires_at, m.User)
     .outerjoin(m.User, m.User.id == m.UserSession.user_id)
@@ -261,19 +277,28 @@ _SESSION_WITH_USER = (
 )
 
 
-async def _user_for_token(db_session: AsyncSession, token: str) -> m.User | None:
-    """The active user of a live API token; its `last_used_at` is recorded at most every few minutes."""
+async def _user_for_token(token: str) -> m.User | None:
+    """The active user of a live API token; its `last_used_at` is recorded at most every few minutes.
+
+    Read on the driver, on a pooled connection given back at once (the use is recorded in autocommit,
+    so it holds even if the request fails); the user is a detached `User` made from the row.
+    """
     now = datetime.now(UTC)
-    row = (await db_session.execute(_USER_BY_TOKEN, {"digest": token_digest(token), "now": now})).one_or_none()
-    if row is None:
-        return None
-    user, token_id, last_used_at = row
-    if last_used_at is None or now - last_used_at > _RECORD_INTERVAL:
-        stale = (m.ApiToken.id == token_id) & (
-            m.ApiToken.last_used_at.is_(None) | (m.ApiToken.last_used_at < now - _RECORD_INTERVAL)
-        )
-        await _update_unless_locked(db_session, m.ApiToken, stale, last_used_at=now)
-    return cast("m.User", user)
+    async with pooled_connection() as connection:
+        row = await fetch_row(connection, _USER_BY_TOKEN, {"digest": token_digest(token), "now": now})
+        if row is None:
+            return None
+        last_used_at = row["token_last_used_at"]
+        if last_used_at is None or now - last_used_at > _RECORD_INTERVAL:
+            # `updated_at` moves with it, as the column's onupdate has it for every change of the row.
+            values = {
+                "token_id": row["token_id"],
+                "now": now,
+                "updated_at": now,
+                "recorded_before": now - _RECORD_INTERVAL,
+            }
+            await execute(connection, _RECORD_TOKEN_USE, values)
+    return detached_user(row)
 
 
 async def _user_for_session(scope: Scope, session: dict[str, Any]) -> m.User | None:
@@ -291,7 +316,7 @@ async def _caller(scope: Scope) -> m.User | None:
     """The user of the request's API token or browser session; None when anonymous."""
     token = bearer_token(scope)
     if token is not None:
-        user = await _user_for_token(lookup_db_session(scope), token)
+        user = await _user_for_token(token)
         if user is None:
             raise NotAuthorizedException(
                 detail="The API token is unknown, revoked or expired.",

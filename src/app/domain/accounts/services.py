@@ -1,25 +1,23 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from litestar.exceptions import NotFoundException, ValidationException
-from sqlalchemy import String, bindparam, delete, inspect, select, update
+from sqlalchemy import String, bindparam, delete, select, update
 
 from app.db import models as m
 from app.domain.accounts.password_policy import password_problems
+from app.domain.accounts.user_rows import USERS, detached_user
 from app.lib.crypt import hash_password, new_token, token_digest, verify_password
 from app.lib.database import brief_session
 from app.lib.driver import driver_query, fetch_row, pooled_connection
 from app.lib.errors import ConflictError
 from app.lib.rate_limit import WindowCount, current_columns
 from app.lib.services import OneSnapshotPages
-
-if TYPE_CHECKING:
-    from sqlalchemy import Table
 
 API_TOKEN_PREFIX = "folio_"  # noqa: S105 - a public prefix, not a secret
 """Every API token starts with this, so leaked tokens are easy to recognise (and to scan for)."""
@@ -45,18 +43,12 @@ async def new_password_hash(password: str, email: str, field: str = "password") 
     return await hash_password(password)
 
 
-_USERS = cast("Table", m.User.__table__)
-_USER_COLUMNS = [
-    (attribute.key, attribute.columns[0].name)
-    for attribute in inspect(m.User).column_attrs
-    if not attribute.key.startswith("_")  # the ORM's insert sentinel
-]
 _failures, _failures_window_ends_at = current_columns(bindparam("key"))
 _counts = select(_failures.label("failures"), _failures_window_ends_at.label("failures_window_ends_at")).subquery()
 _SIGN_IN_CANDIDATE = driver_query(
-    select(_counts, *_USERS.columns)
+    select(_counts, *USERS.columns)
     .select_from(_counts)
-    .outerjoin(_USERS, _USERS.c.email == bindparam("email", type_=String))
+    .outerjoin(USERS, USERS.c.email == bindparam("email", type_=String))
 )
 
 
@@ -91,7 +83,7 @@ class UserService(OneSnapshotPages[m.User]):
         failures = WindowCount.of(row["failures"], row["failures_window_ends_at"])
         if row["id"] is None:
             return None, failures
-        return m.User(**{attribute: row[column] for attribute, column in _USER_COLUMNS}), failures
+        return detached_user(row), failures
 
     async def authenticate(self, user: m.User | None, password: str) -> m.User | None:
         """The one place credentials are checked: `user` (from `sign_in_candidate`) if active and `password` is theirs.
