@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from litestar.types import Scope
     from sqlalchemy import ClauseElement
     from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.pool import PoolProxiedConnection
     from sqlalchemy.sql.compiler import SQLCompiler
 
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
@@ -84,10 +85,13 @@ def driver_query(statement: ClauseElement) -> DriverQuery:
 
 async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
     """The asyncpg connection under `session`, checked out, for reads (statements that write: `in_transaction`)."""
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
+    driver: asyncpg.Connection = (await _pooled_under(session)).driver_connection  # type: ignore[assignment]
     return driver
+
+
+async def _pooled_under(session: AsyncSession) -> PoolProxiedConnection:
+    connection = await session.connection()
+    return await connection.get_raw_connection()
 
 
 async def in_transaction(session: AsyncSession) -> asyncpg.Connection:
@@ -98,12 +102,11 @@ async def in_transaction(session: AsyncSession) -> asyncpg.Connection:
     request's end would then have no transaction to commit or roll back. So the adapter is asked to
     begin now, as its own cursor does (it begins nothing for a session in autocommit mode).
     """
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    adapter: Any = raw.dbapi_connection
+    pooled = await _pooled_under(session)
+    adapter: Any = pooled.dbapi_connection
     if not adapter._started:
         await adapter._start_transaction()
-    driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
+    driver: asyncpg.Connection = pooled.driver_connection  # type: ignore[assignment]
     return driver
 
 

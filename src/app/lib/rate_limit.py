@@ -20,7 +20,7 @@ from app.lib.database import get_alchemy_config
 from app.lib.driver import driver_query, fetch_row, pooled_connection
 
 if TYPE_CHECKING:
-    from sqlalchemy import BindParameter, ScalarSelect
+    from sqlalchemy import BindParameter, ColumnElement, ScalarSelect
 
 _HIT = driver_query(
     text(
@@ -36,10 +36,13 @@ _HIT = driver_query(
 )
 
 
+def _running(key: BindParameter[str]) -> ColumnElement[bool]:
+    """The counter of `key`, while its window runs."""
+    return (rate_limit_counter.c.key == key) & (rate_limit_counter.c.window_ends_at > func.now())
+
+
 _CURRENT = driver_query(
-    select(rate_limit_counter.c.hits, rate_limit_counter.c.window_ends_at).where(
-        rate_limit_counter.c.key == bindparam("key"), rate_limit_counter.c.window_ends_at > func.now()
-    )
+    select(rate_limit_counter.c.hits, rate_limit_counter.c.window_ends_at).where(_running(bindparam("key")))
 )
 
 
@@ -50,7 +53,7 @@ class WindowCount:
 
     @classmethod
     def of(cls, hits: int | None, window_ends_at: datetime | None) -> WindowCount | None:
-        """The count read by `current_columns`, None when no window is running."""
+        """The count as read (`current`, `current_columns`), None when no window is running."""
         return None if hits is None or window_ends_at is None else cls(hits=hits, window_ends_at=window_ends_at)
 
     def retry_after(self) -> int:
@@ -60,10 +63,9 @@ class WindowCount:
 
 def current_columns(key: BindParameter[str]) -> tuple[ScalarSelect[int], ScalarSelect[datetime]]:
     """`current(key)` as two scalar subqueries (NULL when no window runs), to read along with another query."""
-    running = (rate_limit_counter.c.key == key) & (rate_limit_counter.c.window_ends_at > func.now())
     return (
-        select(rate_limit_counter.c.hits).where(running).scalar_subquery(),
-        select(rate_limit_counter.c.window_ends_at).where(running).scalar_subquery(),
+        select(rate_limit_counter.c.hits).where(_running(key)).scalar_subquery(),
+        select(rate_limit_counter.c.window_ends_at).where(_running(key)).scalar_subquery(),
     )
 
 
@@ -79,7 +81,7 @@ async def current(key: str) -> WindowCount | None:
     """The count of `key`'s window still running, if any."""
     async with pooled_connection() as connection:
         row = await fetch_row(connection, _CURRENT, {"key": key})
-    return WindowCount(hits=row["hits"], window_ends_at=row["window_ends_at"]) if row else None
+    return WindowCount.of(row["hits"], row["window_ends_at"]) if row else None
 
 
 async def reset(key: str) -> None:

@@ -45,7 +45,7 @@ from app.lib.settings import get_settings
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
     from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, ScopeSession, Send
-    from sqlalchemy import Table
+    from sqlalchemy import Table, Update
     from sqlalchemy.ext.asyncio import AsyncSession
 
 _NEW_SESSION_ID = "folio_new_session_id"
@@ -133,16 +133,16 @@ class UserSessionBackend(SQLAlchemyAsyncSessionBackend):
 
     @staticmethod
     async def _write(scope: Scope, status: int, writes: list[tuple[DriverQuery, dict[str, Any]]]) -> None:
-        if not writes:
+        if not 200 <= status < 300 or not writes:
+            return  # a failed request is rolled back whole (`database._commit_or_roll_back`): nothing to keep
+        if request_in_transaction(scope):
+            connection = await in_transaction(request_db_session(scope))
+            for query, values in writes:
+                await execute(connection, query, values)
             return
-        if 200 <= status < 300 and not request_in_transaction(scope):
-            async with pooled_connection() as connection:
-                for query, values in writes:
-                    await execute(connection, query, values)
-            return
-        connection = await in_transaction(request_db_session(scope))
-        for query, values in writes:
-            await execute(connection, query, values)
+        async with pooled_connection() as connection:
+            for query, values in writes:
+                await execute(connection, query, values)
 
     @cached_property
     def _cookie_attributes(self) -> dict[str, Any]:
@@ -238,13 +238,17 @@ def _renew_interval(lifetime: timedelta) -> timedelta:
     return min(_RECORD_INTERVAL, lifetime / 10)
 
 
-async def _update_unless_locked(db_session: AsyncSession, model: type[Any], where: Any, **values: Any) -> None:
-    """`UPDATE model SET values WHERE where`, skipping a row another request is updating right now.
+def _unless_locked(table: Table, where: Any) -> Update:
+    """`UPDATE table WHERE where`, skipping a row another request is updating right now.
 
     Requests sharing a credential thus never queue behind each other's row lock to record the same use.
     """
-    locked = select(model.id).where(where).with_for_update(skip_locked=True)
-    statement = update(model).where(model.id.in_(locked.scalar_subquery())).values(**values)
+    locked = select(table.c.id).where(where).with_for_update(skip_locked=True)
+    return update(table).where(table.c.id.in_(locked.scalar_subquery()))
+
+
+async def _update_unless_locked(db_session: AsyncSession, model: type[Any], where: Any, **values: Any) -> None:
+    statement = _unless_locked(cast("Table", model.__table__), where).values(**values)
     await db_session.execute(statement.execution_options(synchronize_session=False))
 
 
@@ -256,18 +260,13 @@ _USER_BY_TOKEN = driver_query(
     .where(_TOKENS.c.expires_at.is_(None) | (_TOKENS.c.expires_at > bindparam("now", type_=_TOKENS.c.expires_at.type)))
 )
 """The active user of a live API token, with the token's id and when it was last used (on the driver)."""
-_recorded_long_ago = _TOKENS.c.last_used_at.is_(None) | (_TOKENS.c.last_used_at < bindparam("recorded_before"))
+_token_recorded_long_ago = (_TOKENS.c.id == bindparam("token_id", type_=_TOKENS.c.id.type)) & (
+    _TOKENS.c.last_used_at.is_(None) | (_TOKENS.c.last_used_at < bindparam("recorded_before"))
+)
 _RECORD_TOKEN_USE = driver_query(
-    update(_TOKENS)
-    .where(
-        _TOKENS.c.id.in_(
-            select(_TOKENS.c.id)
-            .where(_TOKENS.c.id == bindparam("token_id", type_=_TOKENS.c.id.type), _recorded_long_ago)
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
+    _unless_locked(_TOKENS, _token_recorded_long_ago).values(
+        last_used_at=bindparam("now", type_=_TOKENS.c.last_used_at.type)
     )
-    .values(last_used_at=bindparam("now", type_=_TOKENS.c.last_used_at.type))
 )
 """`last_used_at`, unless recorded lately or being recorded by another request right now (its row lock skipped)."""
 _SESSION_WITH_USER = (
