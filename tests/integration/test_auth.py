@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from sqlalchemy import func, select
 
 from app.db import models as m
+from app.lib.database import get_alchemy_config
+from app.lib.driver import pooled_connection
 from tests.integration.catalogue import assert_problem, assert_utc_timestamp, assert_uuid7
 from tests.support import db
 from tests.support.accounts import TEST_PASSWORD, create_user
@@ -23,6 +26,12 @@ from tests.support.browser import (
 )
 from tests.support.csrf import CSRF_COOKIE, CSRF_HEADER, csrf_headers
 from tests.support.mail import queued_jobs
+from tests.support.statements import count_statements
+
+if TYPE_CHECKING:
+    from sqlalchemy.pool import QueuePool
+
+UNFLUSHED = "set_config('synchronous_commit', 'off', true)"
 
 USER_FIELDS = {"id", "email", "name", "isActive", "isSuperuser", "isVerified", "createdAt", "updatedAt"}
 TEST_HOST = "testserver.local"
@@ -141,6 +150,27 @@ async def test_login_answers_the_user_and_a_new_session(anon_client, user):
     session_id = anon_client.cookies.get(SESSION_COOKIE)
     assert session_id in await session_row_ids()
     assert (await anon_client.get("/api/me")).json()["id"] == str(user.id)
+
+
+async def test_only_a_sign_ins_own_session_row_skips_the_wal_flush(anon_client, new_client, user):
+    """The sign-in's row commits without waiting for the disk; the setting does not outlive its statement,
+    and a sign-up's session row stays in the durable transaction that creates the user."""
+    with count_statements() as signing_in:
+        assert (await log_in(anon_client, user.email)).status_code == 200
+    with count_statements() as signing_up:
+        assert (await sign_up(new_client(), new_email())).status_code == 201
+
+    assert [statement.split()[2] for statement in signing_in if UNFLUSHED in statement] == ["user_session"], signing_in
+    assert not any(UNFLUSHED in statement for statement in signing_up), signing_up
+    assert await db.on_app_loop(idle_connections_synchronous_commit) == {"on"}
+
+
+async def idle_connections_synchronous_commit() -> set[str]:
+    """`synchronous_commit` as each connection idle in the app's pool has it (all checked out at once)."""
+    pool = cast("QueuePool", get_alchemy_config().get_engine().sync_engine.pool)
+    async with AsyncExitStack() as stack:
+        connections = [await stack.enter_async_context(pooled_connection()) for _ in range(pool.checkedin())]
+        return {await connection.fetchval("SELECT current_setting('synchronous_commit')") for connection in connections}
 
 
 async def test_login_failures_are_one_generic_401(new_client):

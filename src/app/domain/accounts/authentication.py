@@ -24,7 +24,7 @@ from litestar.middleware.session.base import SessionMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.types import Empty
 from litestar.utils.dataclass import extract_dataclass_items
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from app.db import models as m
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
     from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, ScopeSession, Send
     from sqlalchemy import Table, Update
+    from sqlalchemy.dialects.postgresql import Insert
     from sqlalchemy.ext.asyncio import AsyncSession
 
 _NEW_SESSION_ID = "folio_new_session_id"
@@ -103,7 +104,8 @@ class UserSessionBackend(SQLAlchemyAsyncSessionBackend):
         Writing in the request's transaction keeps a sign-up atomic: the new user and their session row
         commit together (or not at all) in the autocommit hook that runs after this. A successful
         request that has no transaction (a sign-in, a sign-out) writes with single autocommit
-        statements instead, which saves the BEGIN and COMMIT round trips.
+        statements instead, which saves the BEGIN and COMMIT round trips; a sign-in's new row is then
+        committed without waiting for its WAL flush (`_UPSERT_SESSION_UNFLUSHED`).
         """
         headers = MutableScopeHeaders.from_message(message)
         status = cast("HTTPResponseStartEvent", message)["status"]
@@ -142,7 +144,7 @@ class UserSessionBackend(SQLAlchemyAsyncSessionBackend):
             return
         async with pooled_connection() as connection:
             for query, values in writes:
-                await execute(connection, query, values)
+                await execute(connection, _UPSERT_SESSION_UNFLUSHED if query is _UPSERT_SESSION else query, values)
 
     @cached_property
     def _cookie_attributes(self) -> dict[str, Any]:
@@ -174,14 +176,35 @@ class UserSessionBackend(SQLAlchemyAsyncSessionBackend):
 
 
 _SESSIONS = cast("Table", m.UserSession.__table__)
-_insert_session = insert(_SESSIONS).values(bound_values(insert_columns(_SESSIONS)))
-_UPSERT_SESSION = driver_query(
-    _insert_session.on_conflict_do_update(
-        index_elements=[m.UserSession.session_id],
-        set_={"data": _insert_session.excluded.data, "expires_at": _insert_session.excluded.expires_at},
+
+
+def _upsert_session(insert_session: Insert) -> DriverQuery:
+    return driver_query(
+        insert_session.on_conflict_do_update(
+            index_elements=[m.UserSession.session_id],
+            set_={"data": insert_session.excluded.data, "expires_at": insert_session.excluded.expires_at},
+        )
+    )
+
+
+_UPSERT_SESSION = _upsert_session(insert(_SESSIONS).values(bound_values(insert_columns(_SESSIONS))))
+"""A new session's row, or new data and expiry for a known one."""
+_UPSERT_SESSION_UNFLUSHED = _upsert_session(
+    insert(_SESSIONS).from_select(
+        insert_columns(_SESSIONS),
+        select(*[bindparam(name, type_=_SESSIONS.c[name].type) for name in insert_columns(_SESSIONS)]).select_from(
+            select(literal_column("set_config('synchronous_commit', 'off', true)")).subquery("unflushed")
+        ),
     )
 )
-"""A new session's row, or new data and expiry for a known one."""
+"""`_UPSERT_SESSION` as a statement committed on its own that does not wait for its WAL to reach the disk.
+
+`set_config(…, is_local => true)` holds for the statement's own transaction, so nothing else is
+affected. Saves the flush (~0.5 ms of a sign-in on the benchmark machine); should PostgreSQL crash
+in the fraction of a second before the WAL writer flushes it, the row is lost and its cookie names
+no session: that user signs in again. Never used inside a request's transaction (a sign-up), whose
+user row must be as durable as any other.
+"""
 _DELETE_SESSION = driver_query(
     delete(_SESSIONS).where(_SESSIONS.c.session_id == bindparam("session_id", type_=_SESSIONS.c.session_id.type))
 )
