@@ -108,6 +108,32 @@ async def test_31st_auth_request_in_a_minute_from_one_client_is_refused(
     assert (await anon_client.get("/health")).status_code == 200
 
 
+async def test_sign_ins_count_against_their_client_whatever_refuses_them(
+    anon_client: AsyncTestClient[Litestar], user: m.User
+) -> None:
+    """A sign-in counts its own request in its first statement; one refused before it still counts."""
+    headers = await csrf_headers(anon_client)
+    for _ in range(10):
+        no_token = await anon_client.post("/api/auth/login", json=_login(user.email, TEST_PASSWORD))
+        assert no_token.status_code == 403, no_token.text
+    for _ in range(10):
+        malformed = await anon_client.post("/api/auth/login", json={"email": user.email}, headers=headers)
+        assert malformed.status_code == 400, malformed.text
+    for i in range(AUTH_REQUESTS_PER_MINUTE - 20):
+        wrong = await anon_client.post(
+            "/api/auth/login", json=_login(f"nobody-{i}@example.com", "wrong"), headers=headers
+        )
+        assert wrong.status_code == 401, wrong.text
+
+    right = await anon_client.post("/api/auth/login", json=_login(user.email, TEST_PASSWORD), headers=headers)
+    assert_too_many_requests(right, 60)
+    assert (await anon_client.get("/api/me")).status_code == 401, "a refused sign-in signs no one in"
+    # Another path the router sends to the sign-in is counted once, like the sign-in itself.
+    assert_too_many_requests(
+        await anon_client.post("/api/auth//login/", json=_login(user.email, TEST_PASSWORD), headers=headers), 60
+    )
+
+
 @dataclass
 class TwoServers:
     urls: tuple[str, str]

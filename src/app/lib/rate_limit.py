@@ -13,27 +13,38 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Float, String, bindparam, func, select, text
+from sqlalchemy import DateTime, Float, Integer, String, bindparam, func, select, text
 
 from app.db.models import rate_limit_counter
 from app.lib.database import get_alchemy_config
 from app.lib.driver import driver_query, fetch_row, pooled_connection
 
 if TYPE_CHECKING:
-    from sqlalchemy import BindParameter, ColumnElement, ScalarSelect
+    from sqlalchemy import BindParameter, ColumnElement, ScalarSelect, TextualSelect
 
-_HIT = driver_query(
-    text(
-        """
-        INSERT INTO rate_limit_counter AS c (key, hits, window_ends_at)
-        VALUES (:key, 1, now() + make_interval(secs => :window))
-        ON CONFLICT (key) DO UPDATE SET
-            hits = CASE WHEN c.window_ends_at <= now() THEN 1 ELSE c.hits + 1 END,
-            window_ends_at = CASE WHEN c.window_ends_at <= now() THEN EXCLUDED.window_ends_at ELSE c.window_ends_at END
-        RETURNING hits, window_ends_at
-        """
-    ).bindparams(bindparam("key", type_=String), bindparam("window", type_=Float))
-)
+
+def counting(key: str = "key", window: str = "window") -> TextualSelect:
+    """The statement counting one event under the bind parameter `key` (a window of `window` seconds
+    opens when none runs), returning `hits` and `window_ends_at`: a CTE to count along with another query."""
+    return (
+        text(
+            f"""
+            INSERT INTO rate_limit_counter AS c (key, hits, window_ends_at)
+            VALUES (:{key}, 1, now() + make_interval(secs => :{window}))
+            ON CONFLICT (key) DO UPDATE SET
+                hits = CASE WHEN c.window_ends_at <= now() THEN 1 ELSE c.hits + 1 END,
+                window_ends_at = CASE
+                    WHEN c.window_ends_at <= now() THEN EXCLUDED.window_ends_at ELSE c.window_ends_at
+                END
+            RETURNING hits, window_ends_at
+            """  # noqa: S608 - the two names are bind parameters' names, not values
+        )
+        .bindparams(bindparam(key, type_=String), bindparam(window, type_=Float))
+        .columns(hits=Integer, window_ends_at=DateTime(timezone=True))
+    )
+
+
+_HIT = driver_query(counting())
 
 
 def _running(key: BindParameter[str]) -> ColumnElement[bool]:

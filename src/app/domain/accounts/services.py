@@ -7,7 +7,7 @@ from uuid import UUID
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from litestar.exceptions import NotFoundException, ValidationException
-from sqlalchemy import String, bindparam, delete, select, update
+from sqlalchemy import String, bindparam, delete, select, true, update
 
 from app.db import models as m
 from app.domain.accounts.password_policy import password_problems
@@ -16,7 +16,7 @@ from app.lib.crypt import hash_password, new_token, token_digest, verify_passwor
 from app.lib.database import brief_session
 from app.lib.driver import driver_query, fetch_row, pooled_connection
 from app.lib.errors import ConflictError
-from app.lib.rate_limit import WindowCount, current_columns
+from app.lib.rate_limit import WindowCount, counting, current_columns
 from app.lib.services import OneSnapshotPages
 
 API_TOKEN_PREFIX = "folio_"  # noqa: S105 - a public prefix, not a secret
@@ -45,9 +45,16 @@ async def new_password_hash(password: str, email: str, field: str = "password") 
 
 _failures, _failures_window_ends_at = current_columns(bindparam("key"))
 _counts = select(_failures.label("failures"), _failures_window_ends_at.label("failures_window_ends_at")).subquery()
+_client = counting("client_key", "client_window").cte("client")
 _SIGN_IN_CANDIDATE = driver_query(
-    select(_counts, *USERS.columns)
-    .select_from(_counts)
+    select(
+        _client.c.hits.label("client_hits"),
+        _client.c.window_ends_at.label("client_window_ends_at"),
+        _counts,
+        *USERS.columns,
+    )
+    .select_from(_client)
+    .join(_counts, true())
     .outerjoin(USERS, USERS.c.email == bindparam("email", type_=String))
 )
 
@@ -71,19 +78,23 @@ class UserService(OneSnapshotPages[m.User]):
         )
 
     @staticmethod
-    async def sign_in_candidate(email: str, failures_key: str) -> tuple[m.User | None, WindowCount | None]:
-        """The user with this email (if any) and the rate-limit count under `failures_key`, in one statement.
+    async def sign_in_candidate(
+        email: str, failures_key: str, client_count: dict[str, Any]
+    ) -> tuple[m.User | None, WindowCount | None, WindowCount]:
+        """The user with this email (if any), the rate-limit count under `failures_key`, and the client's
+        count with this sign-in counted (`client_count`: see `auth_rate_limit.count_with_handler`), in one
+        statement.
 
         Read on the driver, on a connection given back at once: none is held while `authenticate` then
         checks the password. The user is a detached `User` made from the row.
         """
+        values = {"email": email.lower(), "key": failures_key, **client_count}
         async with pooled_connection() as connection:
-            row = await fetch_row(connection, _SIGN_IN_CANDIDATE, {"email": email.lower(), "key": failures_key})
-        assert row is not None  # the counts' one-row subquery is outer-joined to the user
+            row = await fetch_row(connection, _SIGN_IN_CANDIDATE, values)
+        assert row is not None  # the client's count is one row, outer-joined to the user
         failures = WindowCount.of(row["failures"], row["failures_window_ends_at"])
-        if row["id"] is None:
-            return None, failures
-        return detached_user(row), failures
+        client = WindowCount(hits=row["client_hits"], window_ends_at=row["client_window_ends_at"])
+        return (None if row["id"] is None else detached_user(row)), failures, client
 
     async def authenticate(self, user: m.User | None, password: str) -> m.User | None:
         """The one place credentials are checked: `user` (from `sign_in_candidate`) if active and `password` is theirs.

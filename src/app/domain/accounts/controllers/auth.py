@@ -15,6 +15,7 @@ from app.domain.accounts.deps import account_dependencies
 from app.domain.accounts.jobs import RESET_PASSWORD, VERIFY_EMAIL
 from app.domain.accounts.services import AccountTokenService, UserService, new_password_hash
 from app.lib import rate_limit
+from app.lib.auth_rate_limit import COUNTED_BY_HANDLER, admit, count_with_handler
 from app.lib.errors import ConflictError
 from app.lib.jobs import enqueue_after_commit
 from app.lib.settings import get_settings
@@ -53,11 +54,15 @@ class AuthController(Controller):
         operation_id="LogIn",
         summary="Sign in with email and password",
         status_code=HTTP_200_OK,
+        opt={COUNTED_BY_HANDLER: True},
     )
     async def log_in(self, request: Request[Any, Any, Any], users_service: UserService, data: s.Login) -> s.User:
         settings = get_settings().auth
         key = _login_failures_key(data.email)
-        candidate, failures = await users_service.sign_in_candidate(data.email, key)
+        candidate, failures, client = await users_service.sign_in_candidate(
+            data.email, key, count_with_handler(request.scope)
+        )
+        admit(request.scope, client)
         if failures is not None and failures.hits >= settings.login_failures_per_email:
             logger.warning("login refused", email=data.email, reason="too many failures", client=_client(request))
             raise TooManyRequestsException(
