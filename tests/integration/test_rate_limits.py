@@ -128,6 +128,9 @@ async def test_sign_ins_count_against_their_client_whatever_refuses_them(
     right = await anon_client.post("/api/auth/login", json=_login(user.email, TEST_PASSWORD), headers=headers)
     assert_too_many_requests(right, 60)
     assert (await anon_client.get("/api/me")).status_code == 401, "a refused sign-in signs no one in"
+    # Over the budget, what would have been refused otherwise is refused with the 429 too.
+    assert_too_many_requests(await anon_client.post("/api/auth/login", json=_login(user.email, TEST_PASSWORD)), 60)
+    assert_too_many_requests(await anon_client.post("/api/auth/login", json={"email": user.email}, headers=headers), 60)
     # Another path the router sends to the sign-in is counted once, like the sign-in itself.
     assert_too_many_requests(
         await anon_client.post("/api/auth//login/", json=_login(user.email, TEST_PASSWORD), headers=headers), 60

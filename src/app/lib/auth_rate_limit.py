@@ -9,8 +9,8 @@ a trusted proxy names in `X-Forwarded-For`.
 
 A sign-in (`POST /api/auth/login`) is counted by its own first statement instead, which reads the
 user along with it (`COUNTED_BY_HANDLER`): one round trip fewer on the hottest auth path. A sign-in
-refused before that statement (no CSRF token, a malformed body) is counted as its answer starts;
-it is answered with its own refusal (403, 400), not with a 429, whatever the count.
+refused before that statement (no CSRF token, a malformed body) is counted as its refusal goes out,
+and answered 429 instead when that count is over the budget, like any other `/api/auth` request.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from litestar.exceptions import TooManyRequestsException
 
 from app.lib import rate_limit
 from app.lib.asgi import AUTH_PATH_PREFIX
+from app.lib.errors import problem_details_handler
 from app.lib.proxy_headers import client_host
 from app.lib.settings import get_settings
 
@@ -57,9 +58,11 @@ def auth_rate_limit_middleware(app: ASGIApp) -> ASGIApp:
         if scope["route_handler"].opt.get(COUNTED_BY_HANDLER):
             scope.setdefault("state", {})[_UNCOUNTED_KEY] = key
             try:
-                await app(scope, receive, _counting_unless_counted(scope, send))
+                await app(scope, receive, _counting_unless_counted(scope, receive, send))
             except Exception:
-                await _count_unless_counted(scope)  # the refusal is answered by the layers above
+                # A refusal the layers above answer: counted now, and a 429 instead when over the budget.
+                if (count := await _count_unless_counted(scope)) is not None:
+                    admit(scope, count)
                 raise
             return
         admit(scope, await rate_limit.hit(key, WINDOW))
@@ -76,37 +79,55 @@ def count_with_handler(scope: Scope) -> dict[str, Any]:
 def admit(scope: Scope, count: WindowCount) -> None:
     """Refuse the request when `count`, its client's count with it included, is over the budget."""
     scope.get("state", {}).pop(_UNCOUNTED_KEY, None)
+    if (refusal := _over_budget(scope, count)) is not None:
+        raise refusal
+
+
+def _over_budget(scope: Scope, count: WindowCount) -> TooManyRequestsException | None:
     limit = get_settings().auth.auth_requests_per_minute
-    if count.hits > limit:
-        if count.hits == limit + 1:
-            logger.warning("auth requests limited", client=client_host(scope), path=scope["path"], limit=limit)
-        raise TooManyRequestsException(
-            detail="Too many requests to /api/auth from this address; try again later.",
-            headers={"Retry-After": str(count.retry_after())},
-        )
+    if count.hits <= limit:
+        return None
+    if count.hits == limit + 1:
+        logger.warning("auth requests limited", client=client_host(scope), path=scope["path"], limit=limit)
+    return TooManyRequestsException(
+        detail="Too many requests to /api/auth from this address; try again later.",
+        headers={"Retry-After": str(count.retry_after())},
+    )
 
 
-def _counting_unless_counted(scope: Scope, send: Send) -> Send:
-    """`send`, counting the request as its answer starts if the handler did not get to count it."""
+def _counting_unless_counted(scope: Scope, receive: Receive, send: Send) -> Send:
+    """`send`, counting the request as its answer starts if the handler did not get to count it; that
+    answer (a 400 for the body, say) is replaced by the 429 when the client is over its budget."""
+    replaced = False
 
     async def counting_send(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            await _count_unless_counted(scope)
+        nonlocal replaced
+        if replaced:
+            return
+        if message["type"] == "http.response.start" and (count := await _count_unless_counted(scope)) is not None:
+            refusal = _over_budget(scope, count)
+            if refusal is not None:
+                replaced = True
+                request = scope["litestar_app"].request_class(scope, receive)
+                response = problem_details_handler(request, refusal).to_asgi_response(app=None, request=request)
+                await response(scope, receive, send)
+                return
         await send(message)
 
     return counting_send
 
 
-async def _count_unless_counted(scope: Scope) -> None:
-    """Count a request its handler did not get to count: one about to be refused (403, 400; 503).
+async def _count_unless_counted(scope: Scope) -> WindowCount | None:
+    """Count a request its handler did not get to count (one being refused: a 403, a 400, a 503).
 
-    If the count cannot be written, the refusal is still sent: failing it would only make it a broken
-    response.
+    None when the handler counted it, or when the count cannot be written: the refusal then goes out
+    as it is, rather than as a broken response.
     """
     key = scope["state"].pop(_UNCOUNTED_KEY, None)
     if key is None:
-        return
+        return None
     try:
-        await rate_limit.hit(key, WINDOW)
+        return await rate_limit.hit(key, WINDOW)
     except Exception:  # any failure: the refusal goes out uncounted
         logger.warning("auth request not counted", client=client_host(scope), exc_info=True)
+        return None
