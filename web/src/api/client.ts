@@ -14,11 +14,24 @@ function cookie(name: string): string | null {
   return null;
 }
 
+/**
+ * The double-submit CSRF token: the `csrftoken` cookie, which the API sets on any read of `/api/`.
+ * A form sent before the page's first read has come back (a quick user, a slow network) would go
+ * without it and be refused, so then one read fetches it first.
+ */
+async function csrfToken(): Promise<string | null> {
+  const token = cookie("csrftoken");
+  if (token) return token;
+  await fetch("/api/me", { credentials: "same-origin" }).catch(() => undefined);
+  return cookie("csrftoken");
+}
+
 /** Sends the double-submit CSRF token the API asks for on every unsafe request. */
 const csrf: Middleware = {
-  onRequest({ request }) {
-    const token = cookie("csrftoken");
-    if (token && UNSAFE.has(request.method)) request.headers.set("X-CSRFToken", token);
+  async onRequest({ request }) {
+    if (!UNSAFE.has(request.method)) return request;
+    const token = await csrfToken();
+    if (token) request.headers.set("X-CSRFToken", token);
     return request;
   },
 };
@@ -71,7 +84,7 @@ export async function upload<D>(method: "POST" | "PUT", url: string, file: File)
   const form = new FormData();
   form.append("file", file);
   const headers = new Headers();
-  const token = cookie("csrftoken");
+  const token = await csrfToken();
   if (token) headers.set("X-CSRFToken", token);
   let response: Response;
   try {
