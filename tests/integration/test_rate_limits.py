@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
+from app.lib import rate_limit
+from app.lib.auth_rate_limit import client_key
 from tests.conftest import TEST_DATABASE_URL
+from tests.support import db
 from tests.support.accounts import TEST_PASSWORD, create_user
 from tests.support.csrf import CSRF_HEADER, csrf_headers
 from tests.support.processes import ManagedProcess, app_env, start_server, wait_for_http
@@ -131,10 +134,14 @@ async def test_sign_ins_count_against_their_client_whatever_refuses_them(
     # Over the budget, what would have been refused otherwise is refused with the 429 too.
     assert_too_many_requests(await anon_client.post("/api/auth/login", json=_login(user.email, TEST_PASSWORD)), 60)
     assert_too_many_requests(await anon_client.post("/api/auth/login", json={"email": user.email}, headers=headers), 60)
-    # Another path the router sends to the sign-in is counted once, like the sign-in itself.
+    # Another path the router sends to the sign-in is known for one too.
     assert_too_many_requests(
         await anon_client.post("/api/auth//login/", json=_login(user.email, TEST_PASSWORD), headers=headers), 60
     )
+    # Each of the 34 was counted exactly once, whichever layer answered it.
+    count = await db.on_app_loop(lambda: rate_limit.current(client_key("testclient")))
+    assert count is not None
+    assert count.hits == AUTH_REQUESTS_PER_MINUTE + 4
 
 
 @dataclass

@@ -16,7 +16,7 @@ and answered 429 instead when that count is over the budget, like any other `/ap
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import structlog
 from litestar.enums import ScopeType
@@ -43,7 +43,7 @@ def client_key(address: str) -> str:
 
 
 COUNTED_BY_HANDLER = "auth_request_counted_by_handler"
-"""The `opt` key of a handler that counts its own request (`count_with_handler`, `admit`): the sign-in."""
+"""The `opt` key of a handler that counts its own request (`uncounted_key`, then `admit`): the sign-in."""
 _UNCOUNTED_KEY = "folio_auth_uncounted_key"
 
 
@@ -71,13 +71,14 @@ def auth_rate_limit_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-def count_with_handler(scope: Scope) -> dict[str, Any]:
-    """The values `rate_limit.counting("client_key", "client_window")` needs to count this request."""
-    return {"client_key": scope["state"][_UNCOUNTED_KEY], "client_window": WINDOW.total_seconds()}
+def uncounted_key(scope: Scope) -> str:
+    """The counter key a `COUNTED_BY_HANDLER` handler counts its request under (with `WINDOW`)."""
+    key: str = scope["state"][_UNCOUNTED_KEY]
+    return key
 
 
 def admit(scope: Scope, count: WindowCount) -> None:
-    """Refuse the request when `count`, its client's count with it included, is over the budget."""
+    """Mark the request counted; refuse it when `count`, its client's count with it, is over the budget."""
     scope.get("state", {}).pop(_UNCOUNTED_KEY, None)
     if (refusal := _over_budget(scope, count)) is not None:
         raise refusal

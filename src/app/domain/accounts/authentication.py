@@ -187,12 +187,13 @@ def _upsert_session(insert_session: Insert) -> DriverQuery:
     )
 
 
-_UPSERT_SESSION = _upsert_session(insert(_SESSIONS).values(bound_values(insert_columns(_SESSIONS))))
+_SESSION_COLUMNS = insert_columns(_SESSIONS)
+_UPSERT_SESSION = _upsert_session(insert(_SESSIONS).values(bound_values(_SESSION_COLUMNS)))
 """A new session's row, or new data and expiry for a known one."""
 _UPSERT_SESSION_UNFLUSHED = _upsert_session(
     insert(_SESSIONS).from_select(
-        insert_columns(_SESSIONS),
-        select(*[bindparam(name, type_=_SESSIONS.c[name].type) for name in insert_columns(_SESSIONS)]).select_from(
+        _SESSION_COLUMNS,
+        select(*[bindparam(name, type_=_SESSIONS.c[name].type) for name in _SESSION_COLUMNS]).select_from(
             select(literal_column("set_config('synchronous_commit', 'off', true)")).subquery("unflushed")
         ),
     )

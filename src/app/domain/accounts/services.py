@@ -79,16 +79,20 @@ class UserService(OneSnapshotPages[m.User]):
 
     @staticmethod
     async def sign_in_candidate(
-        email: str, failures_key: str, client_count: dict[str, Any]
+        email: str, failures_key: str, client_key: str, client_window: timedelta
     ) -> tuple[m.User | None, WindowCount | None, WindowCount]:
-        """The user with this email (if any), the rate-limit count under `failures_key`, and the client's
-        count with this sign-in counted (`client_count`: see `auth_rate_limit.count_with_handler`), in one
-        statement.
+        """The user with this email (if any), the rate-limit count under `failures_key`, and the count
+        under `client_key` with this sign-in counted (in a window of `client_window`), in one statement.
 
         Read on the driver, on a connection given back at once: none is held while `authenticate` then
         checks the password. The user is a detached `User` made from the row.
         """
-        values = {"email": email.lower(), "key": failures_key, **client_count}
+        values = {
+            "email": email.lower(),
+            "key": failures_key,
+            "client_key": client_key,
+            "client_window": client_window.total_seconds(),
+        }
         async with pooled_connection() as connection:
             row = await fetch_row(connection, _SIGN_IN_CANDIDATE, values)
         assert row is not None  # the client's count is one row, outer-joined to the user

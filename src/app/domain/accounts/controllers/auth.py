@@ -14,8 +14,7 @@ from app.domain.accounts.authentication import start_new_session
 from app.domain.accounts.deps import account_dependencies
 from app.domain.accounts.jobs import RESET_PASSWORD, VERIFY_EMAIL
 from app.domain.accounts.services import AccountTokenService, UserService, new_password_hash
-from app.lib import rate_limit
-from app.lib.auth_rate_limit import COUNTED_BY_HANDLER, admit, count_with_handler
+from app.lib import auth_rate_limit, rate_limit
 from app.lib.errors import ConflictError
 from app.lib.jobs import enqueue_after_commit
 from app.lib.settings import get_settings
@@ -54,15 +53,15 @@ class AuthController(Controller):
         operation_id="LogIn",
         summary="Sign in with email and password",
         status_code=HTTP_200_OK,
-        opt={COUNTED_BY_HANDLER: True},
+        opt={auth_rate_limit.COUNTED_BY_HANDLER: True},
     )
     async def log_in(self, request: Request[Any, Any, Any], users_service: UserService, data: s.Login) -> s.User:
         settings = get_settings().auth
         key = _login_failures_key(data.email)
         candidate, failures, client = await users_service.sign_in_candidate(
-            data.email, key, count_with_handler(request.scope)
+            data.email, key, auth_rate_limit.uncounted_key(request.scope), auth_rate_limit.WINDOW
         )
-        admit(request.scope, client)
+        auth_rate_limit.admit(request.scope, client)
         if failures is not None and failures.hits >= settings.login_failures_per_email:
             logger.warning("login refused", email=data.email, reason="too many failures", client=_client(request))
             raise TooManyRequestsException(
